@@ -1,0 +1,2 @@
+//! The Go runtime model.
+pub mod gc;
