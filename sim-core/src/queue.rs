@@ -16,7 +16,10 @@ use std::collections::{BinaryHeap, VecDeque};
 
 struct Entry<E> {
     at: Nanos,
-    seq: u64,
+    /// Insertion order among events at the same time. 32 bits keep an entry small (the heap
+    /// moves entries on every operation); it wraps only after 2^32 insertions, which the run
+    /// loop's event limit stays below.
+    seq: u32,
     ev: E,
 }
 
@@ -43,7 +46,7 @@ pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     lane: VecDeque<E>,
     now: Nanos,
-    seq: u64,
+    seq: u32,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -58,7 +61,12 @@ impl<E> EventQueue<E> {
     }
 
     pub fn with_capacity(n: usize) -> Self {
-        EventQueue { heap: BinaryHeap::with_capacity(n), lane: VecDeque::with_capacity(n), now: 0, seq: 0 }
+        EventQueue {
+            heap: BinaryHeap::with_capacity(n),
+            lane: VecDeque::with_capacity(n),
+            now: 0,
+            seq: 0,
+        }
     }
 
     /// The current simulated time (the time of the last popped event).
@@ -72,7 +80,7 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn schedule_at(&mut self, at: Nanos, ev: E) {
         let seq = self.seq;
-        self.seq += 1;
+        self.seq = self.seq.wrapping_add(1);
         if at <= self.now {
             self.lane.push_back(ev);
         } else {

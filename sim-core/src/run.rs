@@ -70,7 +70,11 @@ impl HashTrace {
         }
         if self.points.len() != other.points.len() {
             let i = self.points.len().min(other.points.len());
-            let t = self.points.get(i).or(other.points.get(i)).map_or(0, |p| p.0);
+            let t = self
+                .points
+                .get(i)
+                .or(other.points.get(i))
+                .map_or(0, |p| p.0);
             return Some((i, t));
         }
         None
@@ -114,12 +118,14 @@ pub fn run<M: Model, O: Observer>(
         if events >= limits.max_events {
             break StopReason::EventLimit;
         }
-        match q.peek_time() {
-            None => break StopReason::Drained,
-            Some(t) if t >= limits.until => break StopReason::TimeLimit,
-            Some(_) => {}
+        // Pop first and check the time after: an event at or past the end is simply dropped,
+        // since the run stops there (one heap operation per event instead of two).
+        let Some((now, ev)) = q.pop() else {
+            break StopReason::Drained;
+        };
+        if now >= limits.until {
+            break StopReason::TimeLimit;
         }
-        let (now, ev) = q.pop().expect("peeked");
         let d = model.event_digest(&ev);
         hash = fold(fold(hash, now), d);
         events += 1;
@@ -133,7 +139,12 @@ pub fn run<M: Model, O: Observer>(
         StopReason::TimeLimit => limits.until,
         _ => q.now(),
     };
-    RunOutcome { events, end_time, reason, hash }
+    RunOutcome {
+        events,
+        end_time,
+        reason,
+        hash,
+    }
 }
 
 #[cfg(test)]
@@ -167,28 +178,47 @@ mod tests {
 
     #[test]
     fn stops_at_time_limit_and_is_deterministic() {
-        let (m, out) = go(RunLimits { until: 22, max_events: u64::MAX });
+        let (m, out) = go(RunLimits {
+            until: 22,
+            max_events: u64::MAX,
+        });
         assert_eq!(out.reason, StopReason::TimeLimit);
         assert_eq!(&m.seen[..4], &[(0, 7), (0, 3), (3, 3), (6, 3)]);
         assert!(m.seen.iter().all(|(t, _)| *t < 22));
-        assert!(m.seen.windows(2).all(|w| w[0].0 <= w[1].0), "time never goes back");
-        let (_, out2) = go(RunLimits { until: 22, max_events: u64::MAX });
+        assert!(
+            m.seen.windows(2).all(|w| w[0].0 <= w[1].0),
+            "time never goes back"
+        );
+        let (_, out2) = go(RunLimits {
+            until: 22,
+            max_events: u64::MAX,
+        });
         assert_eq!(out.hash, out2.hash);
-        let (_, out3) = go(RunLimits { until: 25, max_events: u64::MAX });
+        let (_, out3) = go(RunLimits {
+            until: 25,
+            max_events: u64::MAX,
+        });
         assert_ne!(out.hash, out3.hash);
     }
 
     #[test]
     fn stops_at_event_limit() {
-        let (m, out) = go(RunLimits { until: u64::MAX, max_events: 5 });
+        let (m, out) = go(RunLimits {
+            until: u64::MAX,
+            max_events: 5,
+        });
         assert_eq!(out.reason, StopReason::EventLimit);
         assert_eq!(m.seen.len(), 5);
     }
 
     #[test]
     fn hash_trace_finds_first_divergence() {
-        let a = HashTrace { points: vec![(0, 1), (5, 2), (9, 3)] };
-        let b = HashTrace { points: vec![(0, 1), (5, 2), (9, 4)] };
+        let a = HashTrace {
+            points: vec![(0, 1), (5, 2), (9, 3)],
+        };
+        let b = HashTrace {
+            points: vec![(0, 1), (5, 2), (9, 4)],
+        };
         assert_eq!(a.first_divergence(&b), Some((2, 9)));
         assert_eq!(a.first_divergence(&a), None);
     }

@@ -46,9 +46,19 @@ impl Histogram {
         self.h.len()
     }
 
+    /// Adds every value recorded in `other`.
+    pub fn merge(&mut self, other: &Histogram) {
+        // Both auto-resize, so adding cannot go out of range; ignore the impossible error.
+        let _ = self.h.add(&other.h);
+    }
+
     /// Value at quantile `q` (0..=1); 0 when empty.
     pub fn quantile(&self, q: f64) -> u64 {
-        if self.h.is_empty() { 0 } else { self.h.value_at_quantile(q) }
+        if self.h.is_empty() {
+            0
+        } else {
+            self.h.value_at_quantile(q)
+        }
     }
 
     pub fn max(&self) -> u64 {
@@ -56,7 +66,11 @@ impl Histogram {
     }
 
     pub fn mean(&self) -> f64 {
-        if self.h.is_empty() { 0.0 } else { self.h.mean() }
+        if self.h.is_empty() {
+            0.0
+        } else {
+            self.h.mean()
+        }
     }
 
     pub fn quantiles(&self) -> Quantiles {
@@ -76,7 +90,12 @@ impl Histogram {
         if self.h.is_empty() {
             return 0.0;
         }
-        let above = self.h.iter_recorded().filter(|x| x.value_iterated_to() > v).map(|x| x.count_at_value()).sum::<u64>();
+        let above = self
+            .h
+            .iter_recorded()
+            .filter(|x| x.value_iterated_to() > v)
+            .map(|x| x.count_at_value())
+            .sum::<u64>();
         above as f64 / self.h.len() as f64
     }
 }
@@ -93,7 +112,13 @@ pub struct TimeWeightedGauge {
 
 impl TimeWeightedGauge {
     pub fn new(start: Nanos, value: f64) -> Self {
-        TimeWeightedGauge { value, since: start, start, integral: 0.0, max: value }
+        TimeWeightedGauge {
+            value,
+            since: start,
+            start,
+            integral: 0.0,
+            max: value,
+        }
     }
 
     /// Sets a new value at time `now`.
