@@ -1,0 +1,509 @@
+//! The scenario file format: plain serde structs, one per TOML table.
+//!
+//! `docs/scenario-format.md` documents every field with a complete example. Values that people
+//! write with units use the types of [`crate::units`]: durations (`"200us"`), sizes (`"64KiB"`),
+//! rates (`"270k/s"`). Parameters of `[params]` are substituted before these structs are built
+//! (see [`super::load`]), so every field here holds a final value.
+
+use crate::units::{Bytes, Dur, Rate};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub meta: Meta,
+    #[serde(default)]
+    pub runtime: RuntimeCfg,
+    /// Named knobs (`rps = "50k/s"`) that other fields refer to as `"$rps"` (whole value) or
+    /// `"${rps}"` (inside a string). Kept for the summary; already substituted everywhere else.
+    #[serde(default)]
+    pub params: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub costs: Costs,
+    #[serde(default)]
+    pub limits: Limits,
+    /// Time-based phases; a program can also start a phase with `{ op = "phase" }`.
+    #[serde(default)]
+    pub phases: Vec<PhaseCfg>,
+    #[serde(default)]
+    pub channels: Vec<ChannelCfg>,
+    #[serde(default)]
+    pub mutexes: Vec<NamedCfg>,
+    #[serde(default)]
+    pub waitgroups: Vec<NamedCfg>,
+    /// Kernel pipes (raw blocking fds, not the netpoller), for `pipe_write`/`pipe_read`.
+    #[serde(default)]
+    pub pipes: Vec<NamedCfg>,
+    /// Goroutine classes. A class with `count > 0` is started at `start` by main, in order;
+    /// a class with `count = 0` only runs when a program spawns it or a source uses it.
+    #[serde(default)]
+    pub goroutines: Vec<GoroutineClass>,
+    /// Open-loop request sources: requests arrive through the netpoller at a rate, one handler
+    /// goroutine each (like net/http).
+    #[serde(default)]
+    pub arrivals: Vec<ArrivalSource>,
+    /// Closed-loop clients: each sends a request, waits for its handler to finish, thinks, repeats.
+    #[serde(default)]
+    pub clients: Vec<ClientSource>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulated duration of the run.
+    pub duration: Dur,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// GOGC: a percentage or `"off"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gogc {
+    Percent(i32),
+    Off,
+}
+
+/// GOMEMLIMIT: a size or `"off"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemLimit {
+    Bytes(u64),
+    Off,
+}
+
+/// The Go release whose scheduler rules apply (spec §0.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GoVersion {
+    pub minor: u32,
+}
+
+impl GoVersion {
+    pub const OLDEST: u32 = 21;
+    pub const NEWEST: u32 = 27;
+    pub const DEFAULT: GoVersion = GoVersion { minor: 27 };
+    pub fn at_least(&self, minor: u32) -> bool {
+        self.minor >= minor
+    }
+}
+
+impl std::fmt::Display for GoVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "1.{}", self.minor)
+    }
+}
+
+/// `[runtime]`: the knobs a Go user sets through the environment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeCfg {
+    /// GOMAXPROCS. Unset: the machine's CPU count.
+    #[serde(default)]
+    pub gomaxprocs: Option<u32>,
+    #[serde(default = "default_gogc")]
+    pub gogc: Gogc,
+    #[serde(default = "default_memlimit")]
+    pub gomemlimit: MemLimit,
+    /// `GODEBUG=asyncpreemptoff=1` is `asyncpreempt = false`.
+    #[serde(default = "default_true")]
+    pub asyncpreempt: bool,
+    #[serde(default = "default_version")]
+    pub go_version: GoVersion,
+    /// CPUs of the (ideal) machine until the machine model exists; GOMAXPROCS defaults to it.
+    #[serde(default = "default_cpus")]
+    pub cpus: u32,
+}
+
+fn default_gogc() -> Gogc {
+    Gogc::Percent(100)
+}
+fn default_memlimit() -> MemLimit {
+    MemLimit::Off
+}
+fn default_true() -> bool {
+    true
+}
+fn default_version() -> GoVersion {
+    GoVersion::DEFAULT
+}
+fn default_cpus() -> u32 {
+    8
+}
+
+impl Default for RuntimeCfg {
+    fn default() -> Self {
+        RuntimeCfg {
+            gomaxprocs: None,
+            gogc: default_gogc(),
+            gomemlimit: default_memlimit(),
+            asyncpreempt: true,
+            go_version: GoVersion::DEFAULT,
+            cpus: default_cpus(),
+        }
+    }
+}
+
+/// `[costs]`: the times the runtime source does not fix (scheduler spec §13.2). Each has a
+/// documented default; a scenario overrides any of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Costs {
+    /// `gogo`/`mcall`: switching the M from one G to another.
+    pub g_switch: Dur,
+    /// Extra time for a G to resume on a different P (core) than it last ran on: its stack
+    /// and context are refetched from another core's cache.
+    pub g_migrate: Dur,
+    /// One `schedule()` + `findRunnable` pass that finds work locally or globally.
+    pub find_runnable: Dur,
+    /// Probing one victim P in `stealWork`.
+    pub steal_probe: Dur,
+    /// Holding `sched.lock` uncontended (global runq operations, idle lists).
+    pub sched_lock: Dur,
+    /// Extra time to take `sched.lock` when another M held it last (cache-line transfer).
+    pub sched_lock_transfer: Dur,
+    /// Linux timer slack added to every `usleep`/`nanosleep`/`epoll_wait` timeout.
+    pub timer_slack: Dur,
+    /// Wake-up overhead of a timed sleep beyond the slack (measured usleep(20) ≈ 94 µs).
+    pub sleep_overhead: Dur,
+    /// futex wake of a parked M until the wakee runs.
+    pub futex_wake: Dur,
+    /// Creating an OS thread (`newm`).
+    pub new_thread: Dur,
+    /// SIGURG delivery until the handler runs (async preemption).
+    pub signal_delivery: Dur,
+    /// `entersyscall` + `exitsyscall` on the fast path.
+    pub syscall_overhead: Dur,
+    /// `newproc`: creating a goroutine (`go f()`), including its stack.
+    pub newproc: Dur,
+    /// A channel/mutex/waitgroup operation that does not block.
+    pub sync_op: Dur,
+    /// Waking a goroutine (`goready`) from a channel, mutex or wait group.
+    pub goready: Dur,
+    /// The netpoller noticing readiness and returning from `epoll_wait`.
+    pub netpoll: Dur,
+}
+
+impl Default for Costs {
+    fn default() -> Self {
+        use crate::units::Dur as D;
+        Costs {
+            g_switch: D(25),
+            g_migrate: D(200),
+            find_runnable: D(15),
+            steal_probe: D(40),
+            sched_lock: D(10),
+            sched_lock_transfer: D(60),
+            timer_slack: D(50_000),
+            sleep_overhead: D(22_000),
+            futex_wake: D(2_500),
+            new_thread: D(30_000),
+            signal_delivery: D(3_000),
+            syscall_overhead: D(200),
+            newproc: D(1_200),
+            sync_op: D(50),
+            goready: D(100),
+            netpoll: D(2_000),
+        }
+    }
+}
+
+/// `[limits]`: resource limits enforced with a clear message.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    pub max_events: u64,
+    pub max_goroutines: u64,
+    /// `debug.SetMaxThreads`; Go's default is 10000 and exceeding it is fatal.
+    pub max_threads: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_events: 2_000_000_000,
+            max_goroutines: 10_000_000,
+            max_threads: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseCfg {
+    pub name: String,
+    /// Simulated time at which the phase starts.
+    pub at: Dur,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelCfg {
+    pub name: String,
+    /// Buffer size; 0 is an unbuffered channel.
+    #[serde(default)]
+    pub capacity: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedCfg {
+    pub name: String,
+}
+
+/// A class of goroutines sharing one program.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoroutineClass {
+    pub name: String,
+    /// How many main starts at `start` (0: only spawned by programs or sources).
+    #[serde(default)]
+    pub count: u64,
+    #[serde(default)]
+    pub start: Dur,
+    pub program: Vec<Op>,
+}
+
+/// Arrival process of an open-loop source.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Process {
+    Poisson,
+    Constant,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArrivalSource {
+    pub name: String,
+    pub rate: Rate,
+    #[serde(default = "default_process")]
+    pub process: Process,
+    #[serde(default)]
+    pub start: Dur,
+    /// When arrivals stop (default: never).
+    #[serde(default)]
+    pub stop: Option<Dur>,
+    /// The handler's program.
+    pub program: Vec<Op>,
+}
+
+fn default_process() -> Process {
+    Process::Poisson
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSource {
+    pub name: String,
+    pub count: u64,
+    /// Think time between a response and the next request.
+    #[serde(default)]
+    pub think: DurDist,
+    #[serde(default)]
+    pub start: Dur,
+    pub program: Vec<Op>,
+}
+
+/// How long a heap allocation lives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lifetime {
+    /// Until the request this goroutine serves completes (or the goroutine exits).
+    Request,
+    /// Until the goroutine exits.
+    Goroutine,
+    /// Never freed: a leak.
+    Forever,
+    /// A sampled duration.
+    For(DurDist),
+}
+
+/// A distribution over durations, sizes or counts. Shorthand: a plain value is a constant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dist<T> {
+    Const(T),
+    Uniform {
+        min: T,
+        max: T,
+    },
+    Exp {
+        mean: T,
+    },
+    /// Normal truncated at 0.
+    Normal {
+        mean: T,
+        stddev: T,
+    },
+    /// Lognormal with the given mean and standard deviation of the value itself.
+    LogNormal {
+        mean: T,
+        stddev: T,
+    },
+    /// Weighted choice among values.
+    Empirical {
+        values: Vec<T>,
+        weights: Vec<f64>,
+    },
+}
+
+pub type DurDist = Dist<Dur>;
+pub type SizeDist = Dist<Bytes>;
+pub type CountDist = Dist<u64>;
+
+impl<T: Default> Default for Dist<T> {
+    fn default() -> Self {
+        Dist::Const(T::default())
+    }
+}
+
+/// How many times a `repeat` body runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Times {
+    N(u64),
+    Forever,
+}
+
+/// One operation of a goroutine's program (`op = "..."`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Op {
+    /// Run on the CPU. `calls_every`: spacing of function calls, whose prologues are the
+    /// cooperative preemption points (`"none"` for a tight loop without calls).
+    /// `nonpreemptible`: no asynchronous safe point either (e.g. zeroing a huge allocation).
+    Compute {
+        /// CPU time of one unit of work (sampled once per op).
+        time: DurDist,
+        /// How many units run back to back (a loop of equal work units, like a benchmark's
+        /// inner loop); the op takes `units × time`.
+        #[serde(default = "default_units")]
+        units: u64,
+        /// Call `runtime.Gosched()` after every `yield_every` units (0: never).
+        #[serde(default)]
+        yield_every: u64,
+        #[serde(default)]
+        calls_every: Option<CallsEvery>,
+        #[serde(default)]
+        nonpreemptible: bool,
+    },
+    /// Allocate `count` objects of `size` bytes on the heap (`mallocgc`).
+    Alloc {
+        size: SizeDist,
+        #[serde(default = "default_count")]
+        count: CountDist,
+        #[serde(default = "default_lifetime")]
+        lifetime: Lifetime,
+        /// Fraction of the bytes that hold pointers (scan work for the GC).
+        #[serde(default)]
+        scan: f64,
+    },
+    /// A blocking system call (`entersyscall` … `exitsyscall`) that stays `time` in the kernel.
+    /// `timed = true`: a timed kernel sleep (`nanosleep`), which also pays the timer slack.
+    Syscall {
+        time: DurDist,
+        #[serde(default)]
+        timed: bool,
+    },
+    /// `write(2)` of one byte to a pipe: a short syscall that wakes a thread blocked reading it.
+    PipeWrite {
+        pipe: String,
+    },
+    /// Blocking `read(2)` of one byte from a pipe: the M blocks in the kernel until a byte is
+    /// there (the P is retaken by sysmon like any syscall).
+    PipeRead {
+        pipe: String,
+    },
+    /// Wait on a network socket through the netpoller (`gopark` with `IO wait`).
+    Io {
+        time: DurDist,
+    },
+    /// `time.Sleep`.
+    Sleep {
+        time: DurDist,
+    },
+    /// `runtime.Gosched()`.
+    Gosched,
+    /// `go f()` for `count` goroutines of `class`.
+    Spawn {
+        class: String,
+        #[serde(default = "default_count_u64")]
+        count: u64,
+    },
+    Send {
+        chan: String,
+    },
+    Recv {
+        chan: String,
+    },
+    Close {
+        chan: String,
+    },
+    Lock {
+        mutex: String,
+    },
+    Unlock {
+        mutex: String,
+    },
+    WgAdd {
+        wg: String,
+        #[serde(default = "default_count_i64")]
+        n: i64,
+    },
+    WgDone {
+        wg: String,
+    },
+    WgWait {
+        wg: String,
+    },
+    /// Loop over `body` `n` times (`n = "forever"` loops until the run ends).
+    Repeat {
+        n: Times,
+        body: Vec<Op>,
+    },
+    /// Start timing here: the next `respond` records the time since this op as a request
+    /// latency (to time a span inside a goroutine, like a benchmark's `time.Since`).
+    Begin,
+    /// The request this goroutine serves is complete (latency is measured to here, or to
+    /// the goroutine's exit when there is no `respond`).
+    Respond,
+    /// Start the named phase now (like the reference programs' `PHASE` markers).
+    Phase {
+        name: String,
+    },
+    /// `runtime.GC()`.
+    Gc,
+    /// `runtime.GOMAXPROCS(n)`: stop the world and resize to `n` Ps.
+    Gomaxprocs {
+        n: u32,
+    },
+    /// The goroutine exits (`goexit`).
+    Exit,
+}
+
+/// Cooperative preemption point spacing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CallsEvery {
+    Every(Dur),
+    None,
+}
+
+fn default_units() -> u64 {
+    1
+}
+fn default_count() -> CountDist {
+    Dist::Const(1)
+}
+fn default_count_u64() -> u64 {
+    1
+}
+fn default_count_i64() -> i64 {
+    1
+}
+fn default_lifetime() -> Lifetime {
+    Lifetime::Request
+}

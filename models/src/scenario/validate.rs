@@ -1,0 +1,364 @@
+//! Semantic checks that the types alone cannot express: ranges, references between names,
+//! distribution parameters. Each failure names the exact field path.
+
+use super::schema::*;
+use crate::units::Dur;
+
+type Check = Result<(), (String, String)>;
+
+const DAY: u64 = 86_400_000_000_000;
+const TIB: u64 = 1 << 40;
+
+fn fail<T>(path: impl Into<String>, msg: impl Into<String>) -> Result<T, (String, String)> {
+    Err((path.into(), msg.into()))
+}
+
+fn dist_u64<T: Copy>(d: &Dist<T>, path: &str, f: impl Fn(T) -> u64, max: u64, what: &str) -> Check {
+    let check = |v: T, p: String| -> Check {
+        if f(v) > max {
+            fail(p, format!("{what} too large (at most {max})"))
+        } else {
+            Ok(())
+        }
+    };
+    match d {
+        Dist::Const(v) => check(*v, path.to_string()),
+        Dist::Uniform { min, max: hi } => {
+            check(*min, format!("{path}.min"))?;
+            check(*hi, format!("{path}.max"))?;
+            if f(*min) > f(*hi) {
+                return fail(format!("{path}.min"), "min is larger than max");
+            }
+            Ok(())
+        }
+        Dist::Exp { mean } => check(*mean, format!("{path}.mean")),
+        Dist::Normal { mean, stddev } | Dist::LogNormal { mean, stddev } => {
+            check(*mean, format!("{path}.mean"))?;
+            check(*stddev, format!("{path}.stddev"))
+        }
+        Dist::Empirical { values, weights } => {
+            if values.is_empty() {
+                return fail(
+                    format!("{path}.values"),
+                    "an empirical distribution needs at least one value",
+                );
+            }
+            if weights.len() != values.len() {
+                return fail(
+                    format!("{path}.weights"),
+                    format!("{} weights for {} values", weights.len(), values.len()),
+                );
+            }
+            if weights.iter().any(|w| !w.is_finite() || *w < 0.0)
+                || weights.iter().sum::<f64>() <= 0.0
+            {
+                return fail(
+                    format!("{path}.weights"),
+                    "weights must be ≥ 0 and not all 0",
+                );
+            }
+            for (i, v) in values.iter().enumerate() {
+                check(*v, format!("{path}.values[{i}]"))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn durs(d: &DurDist, path: &str) -> Check {
+    dist_u64(d, path, |x: Dur| x.0, DAY, "duration")
+}
+
+fn unique<'a>(names: impl Iterator<Item = &'a str>, list: &str) -> Check {
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, n) in names.enumerate() {
+        if n.is_empty() {
+            return fail(format!("{list}[{i}].name"), "a name cannot be empty");
+        }
+        if seen.contains(&n) {
+            return fail(
+                format!("{list}[{i}].name"),
+                format!("`{n}` is defined twice"),
+            );
+        }
+        seen.push(n);
+    }
+    Ok(())
+}
+
+fn refers(name: &str, list: &[&str], path: String, what: &str, table: &str) -> Check {
+    if list.contains(&name) {
+        return Ok(());
+    }
+    let hint = super::de::closest(name, list.iter().copied())
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default();
+    fail(
+        path,
+        format!("no {what} named `{name}`{hint}; declare it in [[{table}]]"),
+    )
+}
+
+struct Names<'a> {
+    classes: Vec<&'a str>,
+    chans: Vec<&'a str>,
+    mutexes: Vec<&'a str>,
+    wgs: Vec<&'a str>,
+    pipes: Vec<&'a str>,
+}
+
+fn ops(list: &[Op], path: &str, n: &Names, limits: &Limits, depth: usize) -> Check {
+    if depth > crate::sched::types::MAX_LOOP_DEPTH {
+        return fail(path, "`repeat` loops are nested too deeply (at most 8)");
+    }
+    for (i, op) in list.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        match op {
+            Op::Compute {
+                time,
+                units,
+                yield_every,
+                calls_every,
+                ..
+            } => {
+                durs(time, &format!("{p}.time"))?;
+                if *units == 0 {
+                    return fail(format!("{p}.units"), "units must be at least 1");
+                }
+                if *yield_every > *units {
+                    return fail(
+                        format!("{p}.yield_every"),
+                        "yield_every is larger than units",
+                    );
+                }
+                if let Some(CallsEvery::Every(d)) = calls_every
+                    && d.0 == 0
+                {
+                    return fail(
+                        format!("{p}.calls_every"),
+                        "use \"none\" for a loop without calls, not 0",
+                    );
+                }
+            }
+            Op::Alloc {
+                size,
+                count,
+                lifetime,
+                scan,
+            } => {
+                dist_u64(
+                    size,
+                    &format!("{p}.size"),
+                    |b: crate::units::Bytes| b.0,
+                    TIB,
+                    "size",
+                )?;
+                dist_u64(count, &format!("{p}.count"), |c: u64| c, 1 << 32, "count")?;
+                if let Lifetime::For(d) = lifetime {
+                    durs(d, &format!("{p}.lifetime"))?;
+                }
+                if !(0.0..=1.0).contains(scan) {
+                    return fail(
+                        format!("{p}.scan"),
+                        format!("scan is a fraction in [0, 1], got {scan}"),
+                    );
+                }
+            }
+            Op::Syscall { time, .. } | Op::Io { time } | Op::Sleep { time } => {
+                durs(time, &format!("{p}.time"))?
+            }
+            Op::Spawn { class, count } => {
+                refers(
+                    class,
+                    &n.classes,
+                    format!("{p}.class"),
+                    "goroutine class",
+                    "goroutines",
+                )?;
+                if *count > limits.max_goroutines {
+                    return fail(
+                        format!("{p}.count"),
+                        format!(
+                            "count exceeds limits.max_goroutines ({})",
+                            limits.max_goroutines
+                        ),
+                    );
+                }
+            }
+            Op::Send { chan } | Op::Recv { chan } | Op::Close { chan } => {
+                refers(chan, &n.chans, format!("{p}.chan"), "channel", "channels")?
+            }
+            Op::Lock { mutex } | Op::Unlock { mutex } => {
+                refers(mutex, &n.mutexes, format!("{p}.mutex"), "mutex", "mutexes")?
+            }
+            Op::WgAdd { wg, .. } | Op::WgDone { wg } | Op::WgWait { wg } => {
+                refers(wg, &n.wgs, format!("{p}.wg"), "wait group", "waitgroups")?
+            }
+            Op::PipeWrite { pipe } | Op::PipeRead { pipe } => {
+                refers(pipe, &n.pipes, format!("{p}.pipe"), "pipe", "pipes")?
+            }
+            Op::Repeat { body, .. } => ops(body, &format!("{p}.body"), n, limits, depth + 1)?,
+            Op::Gomaxprocs { n: procs } => {
+                if !(1..=1024).contains(procs) {
+                    return fail(
+                        format!("{p}.n"),
+                        format!("GOMAXPROCS must be 1..=1024, got {procs}"),
+                    );
+                }
+            }
+            Op::Phase { name } => {
+                if name.is_empty() {
+                    return fail(format!("{p}.name"), "a phase needs a name");
+                }
+            }
+            Op::Gosched | Op::Respond | Op::Begin | Op::Gc | Op::Exit => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks a deserialised scenario.
+pub fn validate(s: &Scenario) -> Check {
+    let d = s.meta.duration.0;
+    if d == 0 || d > DAY {
+        return fail(
+            "meta.duration",
+            format!("must be > 0 and at most 24h, got {}", s.meta.duration),
+        );
+    }
+    if s.meta.name.is_empty() {
+        return fail("meta.name", "a scenario needs a name");
+    }
+    if let Some(g) = s.runtime.gomaxprocs
+        && !(1..=1024).contains(&g)
+    {
+        return fail("runtime.gomaxprocs", format!("expected 1..=1024, got {g}"));
+    }
+    if !(1..=4096).contains(&s.runtime.cpus) {
+        return fail(
+            "runtime.cpus",
+            format!("expected 1..=4096, got {}", s.runtime.cpus),
+        );
+    }
+    if let MemLimit::Bytes(b) = s.runtime.gomemlimit
+        && (b == 0 || b > 1 << 50)
+    {
+        return fail(
+            "runtime.gomemlimit",
+            "must be a size between 1 byte and 1 PiB, or \"off\"",
+        );
+    }
+    let l = &s.limits;
+    for (k, v) in [
+        ("max_events", l.max_events),
+        ("max_goroutines", l.max_goroutines),
+        ("max_threads", l.max_threads),
+    ] {
+        if v == 0 {
+            return fail(format!("limits.{k}"), "must be at least 1");
+        }
+    }
+    if l.max_events > 4_000_000_000 {
+        return fail(
+            "limits.max_events",
+            "at most 4e9 (the event queue's sequence numbers are 32-bit)",
+        );
+    }
+    let c = &s.costs;
+    for (k, v) in [
+        ("g_switch", c.g_switch),
+        ("g_migrate", c.g_migrate),
+        ("find_runnable", c.find_runnable),
+        ("steal_probe", c.steal_probe),
+        ("sched_lock", c.sched_lock),
+        ("sched_lock_transfer", c.sched_lock_transfer),
+        ("timer_slack", c.timer_slack),
+        ("sleep_overhead", c.sleep_overhead),
+        ("futex_wake", c.futex_wake),
+        ("new_thread", c.new_thread),
+        ("signal_delivery", c.signal_delivery),
+        ("syscall_overhead", c.syscall_overhead),
+        ("newproc", c.newproc),
+        ("sync_op", c.sync_op),
+        ("goready", c.goready),
+        ("netpoll", c.netpoll),
+    ] {
+        if v.0 > 1_000_000_000 {
+            return fail(format!("costs.{k}"), format!("at most 1s, got {v}"));
+        }
+    }
+    for (i, p) in s.phases.iter().enumerate() {
+        if p.at.0 >= d {
+            return fail(
+                format!("phases[{i}].at"),
+                format!(
+                    "{} is not before the end of the run ({})",
+                    p.at, s.meta.duration
+                ),
+            );
+        }
+    }
+    unique(s.goroutines.iter().map(|g| g.name.as_str()), "goroutines")?;
+    unique(s.channels.iter().map(|g| g.name.as_str()), "channels")?;
+    unique(s.mutexes.iter().map(|g| g.name.as_str()), "mutexes")?;
+    unique(s.waitgroups.iter().map(|g| g.name.as_str()), "waitgroups")?;
+    unique(s.pipes.iter().map(|g| g.name.as_str()), "pipes")?;
+    unique(s.arrivals.iter().map(|g| g.name.as_str()), "arrivals")?;
+    unique(s.clients.iter().map(|g| g.name.as_str()), "clients")?;
+    let names = Names {
+        classes: s.goroutines.iter().map(|g| g.name.as_str()).collect(),
+        chans: s.channels.iter().map(|g| g.name.as_str()).collect(),
+        mutexes: s.mutexes.iter().map(|g| g.name.as_str()).collect(),
+        wgs: s.waitgroups.iter().map(|g| g.name.as_str()).collect(),
+        pipes: s.pipes.iter().map(|g| g.name.as_str()).collect(),
+    };
+    let mut started = 0u64;
+    for (i, g) in s.goroutines.iter().enumerate() {
+        if g.count > l.max_goroutines {
+            return fail(
+                format!("goroutines[{i}].count"),
+                format!("exceeds limits.max_goroutines ({})", l.max_goroutines),
+            );
+        }
+        started += g.count;
+        ops(
+            &g.program,
+            &format!("goroutines[{i}].program"),
+            &names,
+            l,
+            0,
+        )?;
+    }
+    for (i, a) in s.arrivals.iter().enumerate() {
+        let r = a.rate.0;
+        if !(r > 0.0 && r <= 1e9) {
+            return fail(
+                format!("arrivals[{i}].rate"),
+                format!("must be > 0 and at most 1G/s, got {}", a.rate),
+            );
+        }
+        if let Some(stop) = a.stop
+            && stop.0 <= a.start.0
+        {
+            return fail(format!("arrivals[{i}].stop"), "stop must come after start");
+        }
+        ops(&a.program, &format!("arrivals[{i}].program"), &names, l, 0)?;
+    }
+    for (i, c) in s.clients.iter().enumerate() {
+        if c.count == 0 || c.count > l.max_goroutines {
+            return fail(
+                format!("clients[{i}].count"),
+                "must be at least 1 and at most limits.max_goroutines",
+            );
+        }
+        durs(&c.think, &format!("clients[{i}].think"))?;
+        ops(&c.program, &format!("clients[{i}].program"), &names, l, 0)?;
+    }
+    if started == 0 && s.arrivals.is_empty() && s.clients.is_empty() {
+        return fail(
+            "goroutines",
+            "nothing runs: give a goroutine class a count, or add [[arrivals]] or [[clients]]",
+        );
+    }
+    Ok(())
+}
