@@ -1,2 +1,12 @@
-//! The Go runtime model.
+//! The Go runtime model: the GMP scheduler (`sched`), the GC (`gc`), workloads, scenario files,
+//! and the glue that runs them on `sim-core`.
 pub mod gc;
+pub mod heap;
+pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod sched;
+pub mod sim;
+pub mod stats;
+pub mod units;
+pub mod workload;

@@ -1,0 +1,2 @@
+//! The heap: size classes, spans, and what the GC counts (`mheap.go`, `mcache.go`, `sizeclasses.go`).
+pub mod sizeclasses;

@@ -1,0 +1,321 @@
+//! The run summary: one serialisable struct, printed as text for people or as JSON/CSV.
+
+use crate::sim::World;
+use serde::Serialize;
+use sim_core::stats::{Histogram, Quantiles};
+use sim_core::time::fmt_duration;
+use sim_core::{Nanos, RunOutcome, StopReason};
+use std::fmt::Write;
+
+/// Latency percentiles in nanoseconds.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct Lat {
+    pub count: u64,
+    pub p50: u64,
+    pub p90: u64,
+    pub p99: u64,
+    pub p999: u64,
+    pub max: u64,
+}
+
+impl From<Quantiles> for Lat {
+    fn from(q: Quantiles) -> Self {
+        Lat {
+            count: q.count,
+            p50: q.p50,
+            p90: q.p90,
+            p99: q.p99,
+            p999: q.p999,
+            max: q.max,
+        }
+    }
+}
+
+fn lat(h: &Histogram) -> Lat {
+    h.quantiles().into()
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PhaseSummary {
+    pub name: String,
+    pub start_ns: Nanos,
+    pub end_ns: Nanos,
+    pub requests: u64,
+    pub latency_ns: Lat,
+    pub sched_latency_ns: Lat,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Goroutines {
+    pub created: u64,
+    pub max_alive: u64,
+    pub alive_at_end: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Requests {
+    pub completed: u64,
+    pub throughput_per_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Preemptions {
+    pub requested: u64,
+    pub sync: u64,
+    pub r#async: u64,
+    pub to_runnext_for_stw: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SchedCounters {
+    pub steals: u64,
+    pub runnext_steals: u64,
+    pub preemptions: Preemptions,
+    pub syscalls: u64,
+    pub syscall_handoffs: u64,
+    pub syscall_exit_slow: u64,
+    pub gosched: u64,
+    pub runq_spills: u64,
+    pub spilled_goroutines: u64,
+    pub global_fairness_picks: u64,
+    pub timers_fired: u64,
+    pub spinning_ns: Nanos,
+    pub threads: u64,
+    pub stw_pauses: u64,
+    pub stw_max_ns: Nanos,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PSummary {
+    pub id: u32,
+    /// Share of the run spent running goroutines.
+    pub utilization: f64,
+    pub user_ns: Nanos,
+    pub scheduler_ns: Nanos,
+    pub syscall_ns: Nanos,
+    pub schedtick: u32,
+}
+
+/// Everything `gmpsim run` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub go_version: String,
+    pub gomaxprocs: u32,
+    pub sim_time_ns: Nanos,
+    pub events: u64,
+    pub stop_reason: String,
+    /// Rolling hash of every event: equal for equal runs.
+    pub run_hash: String,
+    pub phases: Vec<PhaseSummary>,
+    pub requests: Requests,
+    pub latency_ns: Lat,
+    pub sched_latency_ns: Lat,
+    pub goroutines: Goroutines,
+    pub scheduler: SchedCounters,
+    pub per_p: Vec<PSummary>,
+    pub alloc_bytes: u64,
+}
+
+fn reason(r: &StopReason) -> String {
+    match r {
+        StopReason::TimeLimit => "time limit".into(),
+        StopReason::EventLimit => "event limit (limits.max_events)".into(),
+        StopReason::Drained => "no more events (every goroutine finished or blocked)".into(),
+        StopReason::Finished => "finished".into(),
+        StopReason::ResourceLimit(s) => s.clone(),
+    }
+}
+
+impl Summary {
+    pub fn from_world(w: &mut World, out: &RunOutcome) -> Summary {
+        let end = out.end_time;
+        w.stats.finish(end);
+        for p in 0..w.allp.len() as u32 {
+            let a = w.allp[p as usize].activity;
+            w.set_activity(p, a, end);
+        }
+        let s = &w.stats;
+        let secs = end as f64 / 1e9;
+        Summary {
+            scenario: w.scenario_name.clone(),
+            seed: w.seed,
+            go_version: w.rules.version.to_string(),
+            gomaxprocs: w.gomaxprocs,
+            sim_time_ns: end,
+            events: out.events,
+            stop_reason: reason(&out.reason),
+            run_hash: format!("{:016x}", out.hash),
+            phases: s
+                .phases
+                .iter()
+                .map(|p| PhaseSummary {
+                    name: p.name.clone(),
+                    start_ns: p.start,
+                    end_ns: p.end.unwrap_or(end),
+                    requests: p.requests,
+                    latency_ns: lat(&p.latency),
+                    sched_latency_ns: lat(&p.sched_latency),
+                })
+                .collect(),
+            requests: Requests {
+                completed: s.requests,
+                throughput_per_s: if secs > 0.0 {
+                    s.requests as f64 / secs
+                } else {
+                    0.0
+                },
+            },
+            latency_ns: lat(&s.latency),
+            sched_latency_ns: lat(&s.sched_latency),
+            goroutines: Goroutines {
+                created: s.goroutines_created,
+                max_alive: s.max_alive,
+                alive_at_end: w.live_gs,
+            },
+            scheduler: SchedCounters {
+                steals: s.steals,
+                runnext_steals: s.runnext_steals,
+                preemptions: Preemptions {
+                    requested: s.preempt_requests,
+                    sync: s.preempt_sync,
+                    r#async: s.preempt_async,
+                    to_runnext_for_stw: s.preempt_to_runnext,
+                },
+                syscalls: s.syscalls,
+                syscall_handoffs: s.syscall_handoffs,
+                syscall_exit_slow: s.syscall_exit_slow,
+                gosched: s.gosched,
+                runq_spills: s.runq_spills,
+                spilled_goroutines: s.spilled_gs,
+                global_fairness_picks: s.global_fairness_picks,
+                timers_fired: s.timers_fired,
+                spinning_ns: s.spinning_ns,
+                threads: w.ms.len() as u64,
+                stw_pauses: s.stw.count(),
+                stw_max_ns: s.stw.max(),
+            },
+            per_p: w
+                .allp
+                .iter()
+                .map(|p| PSummary {
+                    id: p.id,
+                    utilization: if end > 0 {
+                        p.user_ns as f64 / end as f64
+                    } else {
+                        0.0
+                    },
+                    user_ns: p.user_ns,
+                    scheduler_ns: p.sched_ns,
+                    syscall_ns: p.syscall_ns,
+                    schedtick: p.schedtick,
+                })
+                .collect(),
+            alloc_bytes: s.alloc_bytes,
+        }
+    }
+
+    /// The human-readable summary.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let d = |n: u64| fmt_duration(n);
+        let _ = writeln!(
+            s,
+            "scenario  {}  (Go {}, GOMAXPROCS={}, seed {})",
+            self.scenario, self.go_version, self.gomaxprocs, self.seed
+        );
+        let _ = writeln!(
+            s,
+            "simulated {} in {} events; stopped: {}",
+            d(self.sim_time_ns),
+            self.events,
+            self.stop_reason
+        );
+        let _ = writeln!(
+            s,
+            "requests  {} completed, {:.0}/s",
+            self.requests.completed, self.requests.throughput_per_s
+        );
+        let l = &self.latency_ns;
+        if l.count > 0 {
+            let _ = writeln!(
+                s,
+                "latency   p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
+                d(l.p50),
+                d(l.p90),
+                d(l.p99),
+                d(l.p999),
+                d(l.max)
+            );
+        }
+        let l = &self.sched_latency_ns;
+        let _ = writeln!(
+            s,
+            "sched lat p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (runnable → running, {} runs)",
+            d(l.p50),
+            d(l.p90),
+            d(l.p99),
+            d(l.p999),
+            d(l.max),
+            l.count
+        );
+        let g = &self.goroutines;
+        let _ = writeln!(
+            s,
+            "goroutines {} created, {} max alive, {} alive at end",
+            g.created, g.max_alive, g.alive_at_end
+        );
+        let c = &self.scheduler;
+        let _ = writeln!(
+            s,
+            "scheduler steals {} (runnext {}), preemptions {} sync + {} async (of {} requests), gosched {}",
+            c.steals,
+            c.runnext_steals,
+            c.preemptions.sync,
+            c.preemptions.r#async,
+            c.preemptions.requested,
+            c.gosched
+        );
+        let _ = writeln!(
+            s,
+            "          syscalls {}, P handoffs (retake) {}, slow exits {}, runq spills {} ({} Gs), 1/61 global picks {}",
+            c.syscalls,
+            c.syscall_handoffs,
+            c.syscall_exit_slow,
+            c.runq_spills,
+            c.spilled_goroutines,
+            c.global_fairness_picks
+        );
+        let _ = writeln!(
+            s,
+            "          threads {}, spinning {}, timers fired {}, STW pauses {} (max {})",
+            c.threads,
+            d(c.spinning_ns),
+            c.timers_fired,
+            c.stw_pauses,
+            d(c.stw_max_ns)
+        );
+        let utils: Vec<String> = self
+            .per_p
+            .iter()
+            .map(|p| format!("P{} {:.0}%", p.id, p.utilization * 100.0))
+            .collect();
+        let _ = writeln!(s, "P busy    {}", utils.join("  "));
+        if self.phases.len() > 1 {
+            for p in &self.phases {
+                let _ = writeln!(
+                    s,
+                    "phase {:<10} {} .. {}: {} requests, latency p99 {}, sched p99 {}",
+                    p.name,
+                    d(p.start_ns),
+                    d(p.end_ns),
+                    p.requests,
+                    d(p.latency_ns.p99),
+                    d(p.sched_latency_ns.p99)
+                );
+            }
+        }
+        s
+    }
+}

@@ -1,0 +1,147 @@
+//! Stop-the-world (`proc.go`: `stopTheWorldWithSema`, `gcstopm`, `startTheWorldWithSema`,
+//! `preemptall`) and the GOMAXPROCS change it serves (`runtime.GOMAXPROCS` → `procresize`).
+
+use super::types::*;
+use crate::sim::{Ev, StwKind, World};
+use sim_core::Nanos;
+
+/// The initiator re-preempts every 100 µs while Ps are still running (`notetsleep(100µs)`).
+pub const STW_POLL: Nanos = 100_000;
+
+impl World {
+    /// `stopTheWorldWithSema`, called by the running G `g`.
+    pub fn stop_the_world(&mut self, g: GId, kind: StwKind, now: Nanos) {
+        let m = self.gs[g as usize].m;
+        let p = self.ms[m as usize].p;
+        self.stw.active = true;
+        self.stw.epoch = self.stw.epoch.wrapping_add(1);
+        self.stw.g = g;
+        self.stw.m = m;
+        self.stw.p = p;
+        self.stw.kind = kind;
+        self.stw.started = now;
+        self.stw.stopwait = self.gomaxprocs;
+        let gg = &mut self.gs[g as usize];
+        gg.status = GStatus::Waiting;
+        gg.wait_reason = WaitReason::StoppingTheWorld;
+        gg.epoch = gg.epoch.wrapping_add(1);
+        self.preemptall(now);
+        // The caller's own P.
+        self.set_gcstop(p, now);
+        self.allp[p as usize].m = m; // still owned by the initiator
+        // Ps in syscalls and idle Ps stop at once.
+        for q in 0..self.gomaxprocs {
+            if q != p && self.p_in_syscall(q) {
+                let owner = self.allp[q as usize].m;
+                if owner != NIL {
+                    self.ms[owner as usize].p = NIL;
+                }
+                let pp = &mut self.allp[q as usize];
+                pp.syscalltick = pp.syscalltick.wrapping_add(1);
+                pp.m = NIL;
+                self.set_gcstop(q, now);
+            }
+        }
+        while let Some(q) = self.pidle.pop() {
+            self.set_gcstop(q, now);
+        }
+        self.stw_wait(now);
+    }
+
+    fn stw_wait(&mut self, now: Nanos) {
+        let epoch = self.stw.epoch;
+        if self.stw.stopwait == 0 {
+            let t = now + self.costs.futex_wake.0;
+            self.at(t, Ev::StwStart { epoch });
+        } else {
+            let t = now + self.os_sleep(STW_POLL);
+            self.at(t, Ev::StwPoll { epoch });
+        }
+    }
+
+    /// `preemptall`: `preemptone` on every running P.
+    pub fn preemptall(&mut self, now: Nanos) {
+        for p in 0..self.gomaxprocs {
+            if self.allp[p as usize].status == PStatus::Running && !self.p_in_syscall(p) {
+                self.preemptone(p, now);
+            }
+        }
+    }
+
+    /// The initiator's 100 µs re-check: preempt again.
+    pub fn stw_poll(&mut self, now: Nanos) {
+        if self.stw.stopwait > 0 {
+            self.preemptall(now);
+        }
+        self.stw_wait(now);
+    }
+
+    /// A P reaches `_Pgcstop`; the last one wakes the initiator.
+    pub fn set_gcstop(&mut self, p: PId, now: Nanos) {
+        if self.allp[p as usize].status == PStatus::GcStop {
+            return;
+        }
+        self.allp[p as usize].status = PStatus::GcStop;
+        self.set_activity(p, PActivity::Stopped, now);
+        self.stw.stopwait = self.stw.stopwait.saturating_sub(1);
+        if self.stw.stopwait == 0 {
+            let epoch = self.stw.epoch;
+            let t = now + self.costs.futex_wake.0;
+            self.at(t, Ev::StwStart { epoch });
+        }
+    }
+
+    /// `gcstopm`: an M at a scheduling point gives its P to the STW and parks.
+    pub fn gcstopm(&mut self, m: MId, now: Nanos) {
+        if self.ms[m as usize].spinning {
+            let mm = &mut self.ms[m as usize];
+            mm.spinning = false;
+            self.nmspinning = self.nmspinning.saturating_sub(1);
+        }
+        let p = self.releasep(m, now);
+        if p != NIL {
+            self.set_gcstop(p, now);
+        }
+        self.stopm(m, now);
+    }
+
+    /// `startTheWorldWithSema`: apply the change, `procresize`, give Ps with work an M each,
+    /// wake sysmon and one more spinning M; the initiator G continues.
+    pub fn start_the_world(&mut self, now: Nanos) {
+        if self.stw.stopwait > 0 {
+            return; // a stale wake: some P has not stopped yet
+        }
+        let g = self.stw.g;
+        let m = self.stw.m;
+        let StwKind::Gomaxprocs(n) = self.stw.kind;
+        // netpoll(0) + injectglist before procresize, as the runtime does.
+        let mut list = std::mem::take(&mut self.scratch);
+        if self.lastpoll.is_some() && !self.netpoll_ready.is_empty() {
+            self.netpoll_collect(&mut list);
+        }
+        let cur = if self.stw.p < n { self.stw.p } else { 0 };
+        self.procresize_stw(n, cur, now);
+        self.stw.active = false;
+        self.stats.stw_pause(now - self.stw.started);
+        // The initiator keeps (or switches to) `cur`.
+        self.acquirep(m, cur, now);
+        for p in 0..self.gomaxprocs {
+            if p != cur && self.allp[p as usize].status == PStatus::Idle && !self.pidle.contains(&p)
+            {
+                self.startm(p, false, now);
+            }
+        }
+        self.injectglist(&mut list, NIL, now);
+        self.scratch = list;
+        self.sysmon_note(now);
+        self.wakep(now);
+        // The initiator's G continues after the call.
+        let gg = &mut self.gs[g as usize];
+        gg.status = GStatus::Running;
+        gg.epoch = gg.epoch.wrapping_add(1);
+        gg.seg.start = now;
+        let epoch = gg.epoch;
+        self.set_activity(cur, PActivity::User, now);
+        self.at(now, Ev::Cpu { g, epoch });
+    }
+}
