@@ -1,1 +1,107 @@
-fn main(){}
+//! Engine and model throughput (criterion). Reports, in one run:
+//! - a bare `BinaryHeap` push/pop loop with 1,000 pending events (the reference figure);
+//! - `sim_core::EventQueue` doing the same;
+//! - the full model on `scenarios/default.toml` (events per second; divide by the simulated
+//!   time per iteration for simulated seconds per wall second).
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use models::run::run_scenario;
+use models::scenario::load_scenario;
+use models::sim::RunOptions;
+use sim_core::EventQueue;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::hint::black_box;
+use std::path::Path;
+
+const PENDING: u64 = 1_000;
+const OPS: u64 = 1_000_000;
+
+/// A cheap deterministic delay generator (xorshift), the same for both queues.
+fn delays() -> impl FnMut() -> u64 {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % 10_000
+    }
+}
+
+fn queues(c: &mut Criterion) {
+    let mut g = c.benchmark_group("queue");
+    g.throughput(Throughput::Elements(OPS));
+    g.bench_function("binary_heap_1000_pending", |b| {
+        b.iter_batched(
+            || {
+                let mut d = delays();
+                let mut h = BinaryHeap::with_capacity(PENDING as usize + 1);
+                for i in 0..PENDING {
+                    h.push(Reverse((d(), i)));
+                }
+                (h, d)
+            },
+            |(mut h, mut d)| {
+                for i in 0..OPS {
+                    let Reverse((t, _)) = h.pop().expect("pending");
+                    h.push(Reverse((t + d(), PENDING + i)));
+                }
+                black_box(h.len())
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("event_queue_1000_pending", |b| {
+        b.iter_batched(
+            || {
+                let mut d = delays();
+                let mut q = EventQueue::with_capacity(PENDING as usize + 1);
+                for i in 0..PENDING {
+                    q.schedule_at(d(), i);
+                }
+                (q, d)
+            },
+            |(mut q, mut d)| {
+                for _ in 0..OPS {
+                    let (_, e) = q.pop().expect("pending");
+                    q.schedule_in(d(), e);
+                }
+                black_box(q.len())
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+fn model(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default.toml");
+    let sc = load_scenario(&path, &[])
+        .expect("default scenario")
+        .scenario;
+    let events = run_scenario(&sc, RunOptions::default())
+        .expect("runs")
+        .outcome
+        .events;
+    eprintln!(
+        "default.toml: {events} events per run of {} simulated",
+        sim_core::time::fmt_duration(sc.meta.duration.0)
+    );
+    let mut g = c.benchmark_group("model");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(events));
+    g.bench_function("default_toml", |b| {
+        b.iter(|| {
+            black_box(
+                run_scenario(&sc, RunOptions::default())
+                    .expect("runs")
+                    .outcome
+                    .events,
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, queues, model);
+criterion_main!(benches);

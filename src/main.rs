@@ -1,1 +1,146 @@
-fn main() {}
+//! `gmpsim`: the command-line front end.
+//!
+//! With no arguments it runs `scenarios/default.toml` and prints the summary.
+//! Exit codes: 0 success, 1 a run that hit a resource limit, 2 bad input.
+
+mod out;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use models::run::run_scenario;
+use models::scenario::{LoadedScenario, load_scenario};
+use models::sim::RunOptions;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "gmpsim",
+    version,
+    about = "Deterministic simulator of the Go runtime's GMP scheduler and GC pacer"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a scenario and print its summary.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The scenario file (TOML).
+    scenario: PathBuf,
+    /// Seed for every random stream (default: the scenario's `meta.seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override any scenario field: `--set runtime.gomaxprocs=4`, `--set params.rps=50k/s`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Write summary.json and summary.csv into this directory.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print `GODEBUG=schedtrace` lines every interval (e.g. `10ms`) to stderr.
+    #[arg(long, value_name = "INTERVAL")]
+    schedtrace: Option<String>,
+    /// With --schedtrace: the `scheddetail=1` format.
+    #[arg(long)]
+    scheddetail: bool,
+    /// Print the summary as one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// An error caused by the user's input: exit code 2.
+#[derive(Debug)]
+struct InputError(String);
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for InputError {}
+
+fn input_err(msg: impl Into<String>) -> anyhow::Error {
+    InputError(msg.into()).into()
+}
+
+fn default_scenario() -> PathBuf {
+    let here = Path::new("scenarios/default.toml");
+    if here.exists() {
+        return here.to_path_buf();
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default.toml")
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let res = match cli.cmd {
+        None => cmd_run(&RunArgs {
+            scenario: default_scenario(),
+            seed: None,
+            sets: vec![],
+            out: None,
+            schedtrace: None,
+            scheddetail: false,
+            json: false,
+        }),
+        Some(Cmd::Run(a)) => cmd_run(&a),
+    };
+    match res {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<InputError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn load(path: &Path, sets: &[String]) -> anyhow::Result<LoadedScenario> {
+    load_scenario(path, sets).map_err(|e| input_err(e.to_string()))
+}
+
+fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
+    let loaded = load(&a.scenario, &a.sets)?;
+    let schedtrace = match &a.schedtrace {
+        Some(s) => Some(
+            models::units::parse_duration(s)
+                .map_err(|e| input_err(format!("--schedtrace: {e}")))?
+                .0
+                .max(1_000_000),
+        ),
+        None => None,
+    };
+    let opts = RunOptions {
+        schedtrace,
+        scheddetail: a.scheddetail,
+        seed: a.seed,
+        ..Default::default()
+    };
+    let res = run_scenario(&loaded.scenario, opts)
+        .map_err(|e| input_err(format!("{}: {e}", a.scenario.display())))?;
+    if !res.schedtrace.is_empty() {
+        eprint!("{}", res.schedtrace);
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&res.summary)?);
+    } else {
+        print!("{}", res.summary.to_text());
+    }
+    if let Some(dir) = &a.out {
+        out::write_summary(dir, &res.summary)
+            .with_context(|| format!("writing {}", dir.display()))?;
+    }
+    if res.summary.stop_reason.contains("limit") && !res.summary.stop_reason.starts_with("time") {
+        eprintln!("gmpsim: the run stopped early: {}", res.summary.stop_reason);
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,192 @@
+//! The `gmpsim` binary end to end: the default run, JSON keys, exit codes, atomic outputs.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn gmpsim() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gmpsim"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("gmpsim-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+#[test]
+fn no_arguments_runs_the_default_scenario() {
+    let out = gmpsim().output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("scenario  default"), "{text}");
+    assert!(
+        text.contains("latency") && text.contains("steals"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_summary_has_the_documented_keys() {
+    let out = gmpsim()
+        .args([
+            "run",
+            "scenarios/default.toml",
+            "--json",
+            "--set",
+            "meta.duration=300ms",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    for k in [
+        "seed",
+        "sim_time_ns",
+        "events",
+        "phases",
+        "latency_ns",
+        "sched_latency_ns",
+        "goroutines",
+    ] {
+        assert!(v.get(k).is_some(), "missing {k}");
+    }
+    for k in ["p50", "p90", "p99", "p999", "max"] {
+        assert!(
+            v["latency_ns"][k].is_u64() && v["sched_latency_ns"][k].is_u64(),
+            "missing {k}"
+        );
+    }
+    assert!(v["goroutines"]["created"].as_u64().unwrap_or(0) > 100);
+    assert!(v["goroutines"]["max_alive"].is_u64());
+    assert_eq!(v["sim_time_ns"], 300_000_000u64);
+    let ph = &v["phases"][0];
+    assert!(ph["name"].is_string() && ph["start_ns"].is_u64() && ph["end_ns"].is_u64());
+}
+
+#[test]
+fn schedtrace_prints_go_format_for_the_version() {
+    let out = gmpsim()
+        .args([
+            "run",
+            "scenarios/default.toml",
+            "--schedtrace",
+            "100ms",
+            "--set",
+            "meta.duration=500ms",
+        ])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let first = err.lines().next().expect("a SCHED line");
+    assert!(
+        first.starts_with("SCHED 0ms: gomaxprocs=4 idleprocs="),
+        "{first}"
+    );
+    assert!(
+        first.contains(" [ ") && first.contains(" ] schedticks=[ ") && first.ends_with(" ]"),
+        "1.25+ format: {first}"
+    );
+    assert!(err.lines().count() >= 5);
+    let out = gmpsim()
+        .args([
+            "run",
+            "scenarios/default.toml",
+            "--schedtrace",
+            "100ms",
+            "--set",
+            "meta.duration=200ms",
+            "--set",
+            "runtime.go_version=1.21",
+        ])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let first = err.lines().next().expect("a SCHED line");
+    assert!(
+        first.contains(" [")
+            && !first.contains("[ ")
+            && first.ends_with(']')
+            && !first.contains("schedticks"),
+        "≤1.24 format: {first}"
+    );
+}
+
+#[test]
+fn bad_scenario_exits_2_naming_file_line_and_field_and_writes_nothing() {
+    let dir = tmpdir("bad");
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[meta]\nname = \"x\"\nduration = \"1s\"\n[runtime]\ngomaxproc = 4\n",
+    )
+    .expect("write");
+    let outdir = dir.join("out");
+    let out = gmpsim()
+        .arg("run")
+        .arg(&bad)
+        .arg("--out")
+        .arg(&outdir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml:5"), "names file and line: {err}");
+    assert!(
+        err.contains("gomaxprocs"),
+        "suggests the closest key: {err}"
+    );
+    assert!(!outdir.exists(), "no partial output on bad input");
+}
+
+#[test]
+fn unknown_set_path_exits_2() {
+    let out = gmpsim()
+        .args([
+            "run",
+            "scenarios/default.toml",
+            "--set",
+            "runtime.gomaxprocz=4",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gomaxprocs"));
+}
+
+#[test]
+fn out_dir_gets_json_and_csv_and_no_temp_files() {
+    let dir = tmpdir("out");
+    let out = gmpsim()
+        .args([
+            "run",
+            "scenarios/default.toml",
+            "--set",
+            "meta.duration=200ms",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let json = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
+    assert!(json.contains("\"run_hash\""));
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).expect("summary.csv");
+    assert!(csv.starts_with("metric,value\n") && csv.contains("latency_ns.p99,"));
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
