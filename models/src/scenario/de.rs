@@ -7,14 +7,21 @@ use crate::units::Dur;
 use serde::de::{self, Deserialize, Deserializer};
 use toml::Value;
 
-/// The closest of `valid` to `got`, if reasonably close.
+/// The closest of `valid` to `got`, if reasonably close: a small edit distance (typos,
+/// transpositions) or a strong common prefix.
 pub fn closest<'a>(got: &str, valid: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     valid
         .into_iter()
-        .map(|v| (strsim::jaro_winkler(got, v), v))
-        .filter(|(s, _)| *s > 0.75)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, v)| v)
+        .map(|v| {
+            (
+                strsim::damerau_levenshtein(got, v),
+                strsim::jaro_winkler(got, v),
+                v,
+            )
+        })
+        .filter(|(d, jw, _)| *d <= (got.len() / 3).max(1) || *jw > 0.85)
+        .min_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)))
+        .map(|(_, _, v)| v)
 }
 
 fn unknown_key<E: de::Error>(got: &str, valid: &[&str]) -> E {

@@ -393,6 +393,7 @@ pub fn parse_scenario(
         let mut at = field.clone();
         if let Some(rest) = msg.strip_prefix("unknown field `")
             && let Some(k) = rest.split('`').next()
+            && !field.ends_with(k)
         {
             at = if field.is_empty() {
                 k.to_string()
