@@ -143,10 +143,20 @@ program = [{ op = "compute", time = "10us" }]
     assert!(matches!(&p[22], Op::Repeat { n: Times::N(3), .. }));
 }
 
+/// (replace, with, --set, line, field, message fragment, suggestion)
+type Case<'a> = (
+    &'a str,
+    &'a str,
+    &'a [&'a str],
+    Option<usize>,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+);
+
 #[test]
 fn mistakes_name_file_line_field_and_suggest() {
-    // (replace, with, --set, line, field, message fragment, suggestion)
-    let cases: &[(&str, &str, &[&str], Option<usize>, &str, &str, Option<&str>)] = &[
+    let cases: &[Case] = &[
         (
             "gomaxprocs = 2",
             "gomaxproc = 2",
