@@ -33,7 +33,8 @@ pub struct Stats {
     pub latency: Histogram,
     pub sched_latency: Histogram,
     pub stw: Histogram,
-    /// Uninterrupted on-CPU stretches of goroutines (execute → stop running).
+    /// Uninterrupted on-CPU stretches of goroutines (execute → stop running); kept only when
+    /// `RunOptions::record` is on.
     pub run_slices: Histogram,
     /// sysmon ticks between a syscall's entry and the retake of its P.
     pub retake_ticks: Histogram,

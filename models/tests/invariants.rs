@@ -58,6 +58,11 @@ name = "resizer"
 count = 1
 start = "20ms"
 program = [{{ op = "gomaxprocs", n = {resize} }}, {{ op = "compute", time = "1ms" }}]
+[[clients]]
+name = "cl"
+count = 3
+think = {{ dist = "exp", mean = "1ms" }}
+program = [{{ op = "compute", time = "30us" }}, {{ op = "io", time = "500us" }}]
 [[arrivals]]
 name = "req"
 rate = "{rps}/s"

@@ -394,3 +394,34 @@ fn stw_preempted_goroutine_destination_depends_on_version() {
     );
     assert_eq!(r.summary.scheduler.stw_pauses, 1);
 }
+
+const CLOSED_LOOP: &str = r#"
+[meta]
+name = "closed"
+duration = "1s"
+[runtime]
+gomaxprocs = 2
+[[clients]]
+name = "cl"
+count = 4
+think = "9ms"
+program = [{ op = "compute", time = "1ms" }]
+"#;
+
+/// A closed-loop client sends its next request `think` after the previous response: with
+/// 4 clients, 1 ms of work and 9 ms of think time on 2 Ps, each client completes one request
+/// per ~10 ms (plus netpoll and scheduling delays).
+#[test]
+fn closed_loop_clients_wait_for_their_response() {
+    let r = run(CLOSED_LOOP, &[]);
+    let done = r.summary.requests.completed;
+    assert!(
+        (370..=400).contains(&done),
+        "{done} requests from 4 clients in 1 s"
+    );
+    let p50 = r.summary.latency_ns.p50;
+    assert!(
+        (1_000_000..1_200_000).contains(&p50),
+        "latency p50 {p50} ns: 1 ms of work plus small delays"
+    );
+}

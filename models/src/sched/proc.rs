@@ -198,8 +198,11 @@ impl World {
     /// Bookkeeping when the running G `g` stops running (preempted, parked, exited, syscall).
     #[inline]
     pub fn g_stops(&mut self, g: GId, now: Nanos) {
-        let start = self.gs[g as usize].run_start;
-        self.stats.run_slices.record(now.saturating_sub(start));
+        // Only when recording: it costs a histogram update on every switch.
+        if self.opts.record {
+            let start = self.gs[g as usize].run_start;
+            self.stats.run_slices.record(now.saturating_sub(start));
+        }
     }
 
     /// `schedule()`: find a G for `m` and run it; `extra` is scheduler time already spent.
