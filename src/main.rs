@@ -3,6 +3,7 @@
 //! With no arguments it runs `scenarios/default.toml` and prints the summary.
 //! Exit codes: 0 success, 1 a run that hit a resource limit, 2 bad input.
 
+mod cmd_pacer_replay;
 mod out;
 
 use anyhow::Context;
@@ -28,6 +29,8 @@ struct Cli {
 enum Cmd {
     /// Run a scenario and print its summary.
     Run(RunArgs),
+    /// Replay Go's TestGcPacer harness on per-cycle inputs and print the pacer's decisions as CSV.
+    PacerReplay(cmd_pacer_replay::PacerReplayArgs),
 }
 
 #[derive(clap::Args)]
@@ -89,12 +92,16 @@ fn main() -> ExitCode {
             json: false,
         }),
         Some(Cmd::Run(a)) => cmd_run(&a),
+        Some(Cmd::PacerReplay(a)) => cmd_pacer_replay::run(&a).map(|_| ExitCode::SUCCESS),
     };
     match res {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            if e.downcast_ref::<InputError>().is_some() {
+            if e.downcast_ref::<InputError>().is_some()
+                || e.downcast_ref::<cmd_pacer_replay::ReplayInputError>()
+                    .is_some()
+            {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)

@@ -190,3 +190,72 @@ fn out_dir_gets_json_and_csv_and_no_temp_files() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+#[test]
+fn pacer_replay_reproduces_go_golden_rows() {
+    let shared = std::env::var("GMPSIM_SHARED")
+        .unwrap_or_else(|_| format!("{}/../shared", env!("CARGO_MANIFEST_DIR")));
+    let inputs = format!("{shared}/reference/pacer-golden/cycles_start.csv");
+    let out = gmpsim()
+        .args([
+            "pacer-replay",
+            "--inputs",
+            &inputs,
+            "--scenario",
+            "SteadyMemoryLimit",
+            "--memory-limit",
+            "512MiB",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "scenario,cycle,heapMarkedPrev,triggered,heapPeak,heapGoal,gcUtilization,assistTimeNs,gcDurationNs,consMark,runway,nextTrigger,nextGoal"
+        )
+    );
+    let end = std::fs::read_to_string(format!("{shared}/reference/pacer-golden/cycles_end.csv"))
+        .expect("golden");
+    let golden: Vec<Vec<&str>> = end
+        .lines()
+        .filter(|l| l.starts_with("SteadyMemoryLimit,"))
+        .map(|l| l.split(',').collect())
+        .collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 50);
+    for (r, g) in rows.iter().zip(&golden) {
+        // consMark round-trips to the same float; runway, nextTrigger and nextGoal are equal.
+        assert_eq!(
+            r[9].parse::<f64>().unwrap().to_bits(),
+            g[2].parse::<f64>().unwrap().to_bits()
+        );
+        assert_eq!((r[10], r[11], r[12]), (g[7], g[13], g[14]));
+    }
+    let out = gmpsim()
+        .args(["pacer-replay", "--builtin", "--scenario", "HighGOGC"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "math/rand scenarios need --inputs"
+    );
+    let out = gmpsim()
+        .args([
+            "pacer-replay",
+            "--inputs",
+            "/nonexistent.csv",
+            "--scenario",
+            "Steady",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}

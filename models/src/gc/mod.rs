@@ -1,1 +1,5 @@
-//! The garbage collector: pacer (`mgcpacer.go`), CPU limiter (`mgclimit.go`) and the TestGcPacer harness.
+//! The garbage collector: the pacer (`mgcpacer.go`) and Go's `TestGcPacer` harness.
+
+pub mod controller;
+pub mod replay;
+pub mod scenarios;
