@@ -130,6 +130,10 @@ pub struct StwState {
 pub enum StwKind {
     /// `runtime.GOMAXPROCS(n)`.
     Gomaxprocs(u32),
+    /// GC sweep termination (`gcStart`).
+    GcSweepTerm,
+    /// GC mark termination (`gcMarkDone`).
+    GcMarkTerm,
 }
 
 /// The whole simulated process.
@@ -141,6 +145,8 @@ pub struct World {
     pub limits: crate::scenario::Limits,
     pub asyncpreempt: bool,
     pub gomaxprocs: u32,
+    /// CPUs of the machine (`ncpu`).
+    pub cpus: u32,
     pub duration: Nanos,
     pub opts: RunOptions,
 
@@ -186,6 +192,8 @@ pub struct World {
     pub sources: Sources,
 
     pub stats: Stats,
+    /// The garbage collector and the heap.
+    pub gc: crate::gc::cycle::GcState,
     /// Scratch buffers reused across events (no allocation per event).
     pub scratch: Vec<GId>,
     /// Events produced while handling one event, flushed to the queue in order.
@@ -240,6 +248,7 @@ impl World {
             limits: sc.limits.clone(),
             asyncpreempt: sc.runtime.asyncpreempt,
             gomaxprocs,
+            cpus: sc.runtime.cpus,
             duration: sc.meta.duration.0,
             opts,
             gs: Vec::new(),
@@ -293,6 +302,7 @@ impl World {
             sync: SyncObjects::new(sc),
             sources: Sources::new(sc, &rng, handler_class, client_class),
             stats: Stats::new(gomaxprocs as usize),
+            gc: crate::gc::cycle::GcState::new(sc, gomaxprocs as usize),
             scratch: Vec::with_capacity(256),
             out: Vec::with_capacity(64),
             trace_out: String::new(),

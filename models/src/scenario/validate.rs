@@ -282,10 +282,25 @@ pub fn validate(s: &Scenario) -> Check {
         ("sync_op", c.sync_op),
         ("goready", c.goready),
         ("netpoll", c.netpoll),
+        ("mark_per_kib_greentea", c.mark_per_kib_greentea),
+        ("mark_per_kib_classic", c.mark_per_kib_classic),
+        ("gc_stw_work", c.gc_stw_work),
     ] {
         if v.0 > 1_000_000_000 {
             return fail(format!("costs.{k}"), format!("at most 1s, got {v}"));
         }
+    }
+    for (k, v) in [("globals", s.gc.globals), ("runtime_overhead", s.gc.runtime_overhead)] {
+        if v.0 > TIB {
+            return fail(format!("gc.{k}"), "at most 1TiB");
+        }
+    }
+    let st = s.gc.stack_start.0;
+    if !(512..=(1 << 30)).contains(&st) || !st.is_power_of_two() {
+        return fail("gc.stack_start", format!("a power of two from 512B to 1GiB, got {}", s.gc.stack_start));
+    }
+    if s.gc.stack_scan_per_goroutine.0 > st {
+        return fail("gc.stack_scan_per_goroutine", "cannot exceed gc.stack_start");
     }
     for (i, p) in s.phases.iter().enumerate() {
         if p.at.0 >= d {

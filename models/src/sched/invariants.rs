@@ -70,7 +70,7 @@ impl World {
                     g.goid, g.status
                 ));
             }
-            if g.status != GStatus::Dead {
+            if g.status != GStatus::Dead && g.class != crate::gc::cycle::GC_WORKER_CLASS {
                 live += 1;
             }
             if g.status == GStatus::Running {

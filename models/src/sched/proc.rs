@@ -25,6 +25,8 @@ pub enum RunSource {
     StealRunnext,
     /// The initiator of a stop-the-world continuing.
     Resume,
+    /// A GC mark worker (`findRunnableGCWorker` or an idle worker).
+    GcWorker,
 }
 
 /// One scheduling decision, kept when recording is on.
@@ -104,6 +106,8 @@ impl World {
         self.live_gs += 1;
         let rec = self.stats.goroutine_created(now, self.live_gs, goid, class);
         self.gs[id as usize].rec = rec;
+        self.gs[id as usize].stack_bytes = self.gc.stack_start;
+        self.gc.ctrl.max_stack_scan += self.gc.stack_start;
         if self.live_gs > self.limits.max_goroutines {
             self.stop = Some(sim_core::StopReason::ResourceLimit(format!(
                 "goroutine limit exceeded: {} goroutines alive (limits.max_goroutines = {})",
@@ -170,7 +174,9 @@ impl World {
         let lat = start.saturating_sub(gg.runnable_since);
         let (epoch, remaining, rec) = (gg.epoch, gg.remaining, gg.rec);
         self.ms[m as usize].curg = g;
-        self.stats.sched_latency(lat);
+        if gg_class_is_user(self.gs[g as usize].class) {
+            self.stats.sched_latency(lat);
+        }
         if rec != u32::MAX && self.stats.records[rec as usize].started == u64::MAX {
             self.stats.records[rec as usize].started = start;
         }
@@ -262,6 +268,10 @@ impl World {
             }
             // 1. Own timers: expired ones ready their Gs into this P's runnext.
             self.check_timers(p, p, now);
+            // 3. A GC mark worker (dedicated, or fractional under its goal).
+            if let Some(w) = self.find_runnable_gc_worker(p, now) {
+                return Found::Run(w, false, cost, RunSource::GcWorker);
+            }
             // 4. Fairness: every 61st schedtick, one G from the global queue first.
             if self.allp[p as usize].schedtick.is_multiple_of(61) && !self.globrunq.is_empty() {
                 cost += self.lock_sched(m, now);
@@ -316,6 +326,10 @@ impl World {
                     Steal::NewWork => continue 'top,
                     Steal::None => {}
                 }
+            }
+            // 10. An idle-mode GC worker on a P that has nothing else to do.
+            if let Some(w) = self.find_idle_gc_worker(p, now) {
+                return Found::Run(w, false, cost, RunSource::GcWorker);
             }
             // 12. Prepare to drop the P (under sched.lock).
             cost += self.lock_sched(m, now);
@@ -732,6 +746,7 @@ impl World {
         }
         self.gomaxprocs = n;
         self.stats.resize(n as usize, now);
+        self.gc.heap.resize(n as usize);
         self.coprimes = (1..=n).filter(|c| gcd(*c, n) == 1).collect();
         self.pidle.clear();
         for i in (0..n).rev() {
@@ -746,6 +761,12 @@ impl World {
             }
         }
     }
+}
+
+/// GC mark workers are runtime goroutines: they do not count in user statistics.
+#[inline]
+fn gg_class_is_user(class: u16) -> bool {
+    class != crate::gc::cycle::GC_WORKER_CLASS
 }
 
 fn gcd(mut a: u32, mut b: u32) -> u32 {

@@ -51,11 +51,19 @@ impl World {
     fn stw_wait(&mut self, now: Nanos) {
         let epoch = self.stw.epoch;
         if self.stw.stopwait == 0 {
-            let t = now + self.costs.futex_wake.0;
+            let t = now + self.costs.futex_wake.0 + self.stw_work();
             self.at(t, Ev::StwStart { epoch });
         } else {
             let t = now + self.os_sleep(STW_POLL);
             self.at(t, Ev::StwPoll { epoch });
+        }
+    }
+
+    /// Work done inside the stop once every P has stopped.
+    fn stw_work(&self) -> Nanos {
+        match self.stw.kind {
+            StwKind::Gomaxprocs(_) => 0,
+            StwKind::GcSweepTerm | StwKind::GcMarkTerm => self.costs.gc_stw_work.0,
         }
     }
 
@@ -86,7 +94,7 @@ impl World {
         self.stw.stopwait = self.stw.stopwait.saturating_sub(1);
         if self.stw.stopwait == 0 {
             let epoch = self.stw.epoch;
-            let t = now + self.costs.futex_wake.0;
+            let t = now + self.costs.futex_wake.0 + self.stw_work();
             self.at(t, Ev::StwStart { epoch });
         }
     }
@@ -113,7 +121,16 @@ impl World {
         }
         let g = self.stw.g;
         let m = self.stw.m;
-        let StwKind::Gomaxprocs(n) = self.stw.kind;
+        let kind = self.stw.kind;
+        let n = match kind {
+            StwKind::Gomaxprocs(n) => n,
+            _ => self.gomaxprocs,
+        };
+        match kind {
+            StwKind::GcSweepTerm => self.gc_sweep_termination(now),
+            StwKind::GcMarkTerm => self.gc_mark_termination(now),
+            StwKind::Gomaxprocs(_) => {}
+        }
         // netpoll(0) + injectglist before procresize, as the runtime does.
         let mut list = std::mem::take(&mut self.scratch);
         if self.lastpoll.is_some() && !self.netpoll_ready.is_empty() {
@@ -123,6 +140,17 @@ impl World {
         self.procresize_stw(n, cur, now);
         self.stw.active = false;
         self.stats.stw_pause(now - self.stw.started);
+        match kind {
+            StwKind::GcSweepTerm => {
+                self.gc.stw1 = now - self.gc.t_sweep_term;
+                self.gc.t_mark = now;
+            }
+            StwKind::GcMarkTerm => {
+                let stw1 = self.gc.stw1;
+                self.gc_trace_line(now, stw1);
+            }
+            StwKind::Gomaxprocs(_) => {}
+        }
         // The initiator keeps (or switches to) `cur`.
         self.acquirep(m, cur, now);
         for p in 0..self.gomaxprocs {
@@ -135,6 +163,16 @@ impl World {
         self.scratch = list;
         self.sysmon_note(now);
         self.wakep(now);
+        if self.gs[g as usize].class == crate::gc::cycle::GC_WORKER_CLASS {
+            // The worker that finished the mark goes back to the pool.
+            self.set_activity(cur, PActivity::User, now);
+            let gg = &mut self.gs[g as usize];
+            gg.status = GStatus::Running;
+            gg.m = m;
+            self.ms[m as usize].curg = g;
+            self.gc_worker_park(g, now);
+            return;
+        }
         // The initiator's G continues after the call.
         let gg = &mut self.gs[g as usize];
         gg.status = GStatus::Running;

@@ -237,6 +237,14 @@ impl World {
 
     /// Stop the running G mid-piece and hand it to `gopreempt_m`.
     fn preempt_now(&mut self, g: GId, now: Nanos) {
+        if self.gs[g as usize].class == crate::gc::cycle::GC_WORKER_CLASS {
+            // Mark workers check `gp.preempt` between pieces of work (a dedicated one ignores
+            // it), but stop at once for a stop-the-world.
+            if self.stw.active {
+                self.gc_worker_interrupt(g, now);
+            }
+            return;
+        }
         let gg = &mut self.gs[g as usize];
         let done = now.saturating_sub(gg.seg.start);
         gg.remaining = gg.remaining.saturating_sub(done);

@@ -38,6 +38,7 @@ pub enum WaitReason {
     StoppingTheWorld,
     Preempted,
     GcAssistWait,
+    GcWorkerIdle,
     Forever,
 }
 
@@ -55,6 +56,7 @@ impl WaitReason {
             WaitReason::StoppingTheWorld => "stopping the world",
             WaitReason::Preempted => "preempted",
             WaitReason::GcAssistWait => "GC assist wait",
+            WaitReason::GcWorkerIdle => "GC worker (idle)",
             WaitReason::Forever => "chan receive (nil chan)",
         }
     }
@@ -118,6 +120,11 @@ pub struct G {
     pub stack_bytes: u64,
     /// Index of its record in `Stats::records`, or `u32::MAX`.
     pub rec: u32,
+    /// `gcAssistBytes`: allocation credit (negative: debt) during a mark phase.
+    pub assist_bytes: i64,
+    /// Heap bytes (and scannable bytes) it holds until its request completes / it exits.
+    pub owned_req: (u64, u64),
+    pub owned_g: (u64, u64),
 }
 
 impl G {
@@ -150,6 +157,9 @@ impl G {
             waiting_on: NIL,
             stack_bytes: 2048,
             rec: u32::MAX,
+            assist_bytes: 0,
+            owned_req: (0, 0),
+            owned_g: (0, 0),
         }
     }
 }

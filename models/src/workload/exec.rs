@@ -3,6 +3,7 @@
 //! `entersyscall`, `Gosched`, `newproc`, `goexit0`).
 
 use super::program::{Instr, Life};
+use crate::gc::cycle::Hold;
 use crate::sched::types::*;
 use crate::sim::{Ev, StwKind, World};
 use sim_core::{Nanos, StopReason};
@@ -13,7 +14,9 @@ enum Action {
     /// CPU time, units left after this piece, Gosched after it, call spacing, non-preemptible.
     Cpu(Nanos, u64, bool, Option<Nanos>, bool),
     Next,
-    Alloc(u64, u64),
+    /// A multi-step instruction (an allocation that assisted) is complete.
+    Done,
+    Alloc(u64, u64, f64, Hold),
     Syscall(Nanos),
     PipeWrite(u32),
     PipeRead(u32),
@@ -44,6 +47,10 @@ impl World {
     /// The running G's CPU piece is over: finish the current instruction and go on.
     pub fn cpu_done(&mut self, g: GId, now: Nanos) {
         self.gs[g as usize].remaining = 0;
+        if self.gs[g as usize].class == crate::gc::cycle::GC_WORKER_CLASS {
+            self.gc_worker_step(g, now);
+            return;
+        }
         self.run_program(g, now);
     }
 
@@ -104,16 +111,20 @@ impl World {
                     )
                 }
             }
-            Instr::Alloc {
-                size,
-                count,
-                life,
-                scan: _,
-            } => {
-                let _ = matches!(life, Life::Forever);
+            Instr::Alloc { size, count, life, scan } => {
+                if started {
+                    // The assist (or the GC start) this allocation caused is over.
+                    return Action::Done;
+                }
                 let n = count.sample(rng);
                 let sz = size.sample(rng);
-                Action::Alloc(sz, n)
+                let hold = match life {
+                    Life::Request => Hold::Request,
+                    Life::Goroutine => Hold::Goroutine,
+                    Life::Forever => Hold::Forever,
+                    Life::For(d) => Hold::Until(d.sample(rng)),
+                };
+                Action::Alloc(sz, n, *scan, hold)
             }
             Instr::Syscall { time, timed } => {
                 let d = time.sample(rng);
@@ -205,9 +216,31 @@ impl World {
                         return;
                     }
                 }
-                Action::Alloc(size, n) => {
-                    self.stats.alloc_bytes += size.saturating_mul(n);
-                    self.stats.alloc_objects += n;
+                Action::Done => self.advance(g),
+                Action::Alloc(size, n, scan, hold) => {
+                    let hold = match hold {
+                        Hold::Until(d) => Hold::Until(now.saturating_add(d)),
+                        h => h,
+                    };
+                    let (assist, start) = self.mallocgc(g, size, n, scan, hold);
+                    self.gs[g as usize].op_started = true;
+                    if start {
+                        // mallocgc → gcStart: this G stops the world for sweep termination and
+                        // resumes after it.
+                        self.g_stops(g, now);
+                        self.gc_start(g, now);
+                        return;
+                    }
+                    if self.gc.phase == crate::gc::cycle::GcPhase::Mark && self.gc.work_left.iter().sum::<i64>() == 0 {
+                        // Its assist finished the mark work: gcMarkDone.
+                        self.g_stops(g, now);
+                        self.gc_mark_done(g, now);
+                        return;
+                    }
+                    if assist > 0 {
+                        self.start_piece(g, assist, Some(super::program::DEFAULT_CALLS_EVERY), false, now);
+                        return;
+                    }
                     self.advance(g);
                 }
                 Action::Syscall(d) => {
@@ -443,8 +476,15 @@ impl World {
             self.stats.records[rec as usize].ended = now;
         }
         let gg = &mut self.gs[g as usize];
+        let owned = (gg.owned_req.0 + gg.owned_g.0, gg.owned_req.1 + gg.owned_g.1);
+        gg.owned_req = (0, 0);
+        gg.owned_g = (0, 0);
+        let stack = gg.stack_bytes;
         gg.status = GStatus::Dead;
         gg.wait_reason = WaitReason::None;
+        self.gc.heap.drop_live(owned.0, owned.1);
+        self.gc.ctrl.max_stack_scan = self.gc.ctrl.max_stack_scan.saturating_sub(stack);
+        let gg = &mut self.gs[g as usize];
         gg.epoch = gg.epoch.wrapping_add(1);
         self.live_gs -= 1;
         self.free_gs.push(g);
@@ -467,6 +507,9 @@ impl World {
         }
         let lat = now - gg.req_start;
         gg.req_start = u64::MAX;
+        let (b, sc) = std::mem::take(&mut gg.owned_req);
+        self.gc.heap.drop_live(b, sc);
+        let gg = &mut self.gs[g as usize];
         let client = gg.client;
         self.stats.request_done(lat);
         if client != NIL {

@@ -1,0 +1,614 @@
+//! A GC cycle in the simulated process (`mgc.go`, `mgcmark.go`, `mgcpacer.go`): the heap
+//! trigger in `mallocgc`, sweep termination (STW), concurrent mark by dedicated, fractional and
+//! idle workers plus mutator assists, mark termination (STW), and the `gctrace` line.
+//!
+//! # Simplifications
+//! - Mark work is a byte count: scannable live heap at mark start, scanned stack bytes per
+//!   goroutine (`gc.stack_scan_per_goroutine`) and globals, consumed at the flavour's CPU cost
+//!   per KiB (`costs.mark_per_kib_*`). Objects allocated during mark are black (marked, not
+//!   scanned); objects that die during mark float to the next cycle.
+//! - Sweeping is instantaneous at mark termination (no proportional sweep, no background
+//!   sweeper); the scavenger and the GC CPU limiter are not modelled yet.
+//! - An assist that cannot get enough work (the mark is almost done) does not park on the assist
+//!   queue; its remaining debt is dropped, as the runtime does at mark termination.
+//! - Workers run in pieces of `WORKER_QUANTUM` of CPU and decide between pieces whether to go on
+//!   (fractional: above 1.2× its goal; idle: other work appeared), as `pollWork` and
+//!   `pollFractionalWorkerExit` do between drain batches.
+//! - The 2-minute forced GC and `runtime.GC()` are not modelled yet.
+
+use super::controller::{GC_OVER_ASSIST_WORK, GcController, TriggerKind};
+use crate::heap::Heap;
+use crate::scenario::{Gogc, MarkFlavor, MemLimit, Scenario};
+use crate::sched::types::*;
+use crate::sim::{Ev, StwKind, World};
+use sim_core::Nanos;
+use sim_core::stats::Histogram;
+use std::fmt::Write;
+
+/// Class id of GC mark worker goroutines (not a user class).
+pub const GC_WORKER_CLASS: u16 = u16::MAX;
+/// CPU a worker runs before re-checking whether to go on.
+pub const WORKER_QUANTUM: Nanos = 100_000;
+
+/// `gcphase` plus the STW stages around it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GcPhase {
+    Off,
+    /// `gcStart` is stopping the world for sweep termination.
+    SweepTerm,
+    Mark,
+    /// `gcMarkDone` is stopping the world for mark termination.
+    MarkTerm,
+}
+
+/// What a mark worker was started as (`gcMarkWorkerMode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerMode {
+    None,
+    Dedicated,
+    Fractional,
+    Idle,
+}
+
+/// One completed cycle, as gctrace reports it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CycleRecord {
+    pub n: u32,
+    pub start_ns: Nanos,
+    pub stw1_ns: Nanos,
+    pub mark_ns: Nanos,
+    pub stw2_ns: Nanos,
+    pub assist_cpu_ns: Nanos,
+    pub background_cpu_ns: Nanos,
+    pub idle_cpu_ns: Nanos,
+    pub heap_trigger: u64,
+    pub heap_peak: u64,
+    pub heap_marked: u64,
+    pub heap_goal: u64,
+    pub stacks: u64,
+    pub globals: u64,
+    pub procs: u32,
+    pub phase: String,
+}
+
+/// The collector's state in the simulated process.
+pub struct GcState {
+    pub ctrl: GcController,
+    pub heap: Heap,
+    pub phase: GcPhase,
+    pub ns_per_kib: Nanos,
+    pub globals: u64,
+    pub stack_scan_per_g: u64,
+    pub stack_start: u64,
+    pub overhead: u64,
+    /// Scan work left: globals, stacks, heap (consumed in that order, as the harness does).
+    pub work_left: [i64; 3],
+    /// Live bytes at mark start (marked) and bytes allocated black since.
+    pub mark_base: u64,
+    pub black: u64,
+    pub t_sweep_term: Nanos,
+    pub t_mark: Nanos,
+    pub t_mark_term: Nanos,
+    pub heap0: u64,
+    pub heap1: u64,
+    /// Length of this cycle's sweep-termination stop.
+    pub stw1: Nanos,
+    /// Mark worker G per P, and what each is running as.
+    pub workers: Vec<GId>,
+    pub modes: Vec<WorkerMode>,
+    pub frac_time: Vec<Nanos>,
+    /// Pieces of work a running worker has in flight (bytes).
+    pub piece: Vec<i64>,
+    pub idle_workers: i32,
+    /// CPU totals of this cycle and of the run.
+    pub cycle_assist: Nanos,
+    pub cycle_bg: Nanos,
+    pub cycle_idle: Nanos,
+    pub total_gc_cpu: Nanos,
+    pub total_idle_cpu: Nanos,
+    pub total_assist: Nanos,
+    pub cycles: u32,
+    pub records: Vec<CycleRecord>,
+    pub stw: Histogram,
+    pub peak_heap: u64,
+    pub goal_sum: f64,
+    pub trace: String,
+    pub last_gc: Nanos,
+}
+
+impl GcState {
+    pub fn new(sc: &Scenario, procs: usize) -> GcState {
+        let gogc = match sc.runtime.gogc {
+            Gogc::Percent(p) => p,
+            Gogc::Off => -1,
+        };
+        let limit = match sc.runtime.gomemlimit {
+            MemLimit::Bytes(b) => b.min(i64::MAX as u64) as i64,
+            MemLimit::Off => i64::MAX,
+        };
+        let mut ctrl = GcController::init(gogc, limit);
+        ctrl.globals_scan = sc.gc.globals.0;
+        ctrl.commit(true);
+        let flavor = sc.gc.mark.unwrap_or(if sc.runtime.go_version.at_least(26) { MarkFlavor::Greentea } else { MarkFlavor::Classic });
+        GcState {
+            ctrl,
+            heap: Heap::new(procs),
+            phase: GcPhase::Off,
+            ns_per_kib: match flavor {
+                MarkFlavor::Greentea => sc.costs.mark_per_kib_greentea.0,
+                MarkFlavor::Classic => sc.costs.mark_per_kib_classic.0,
+            },
+            globals: sc.gc.globals.0,
+            stack_scan_per_g: sc.gc.stack_scan_per_goroutine.0,
+            stack_start: sc.gc.stack_start.0,
+            overhead: sc.gc.runtime_overhead.0,
+            work_left: [0; 3],
+            mark_base: 0,
+            black: 0,
+            t_sweep_term: 0,
+            t_mark: 0,
+            t_mark_term: 0,
+            heap0: 0,
+            heap1: 0,
+            stw1: 0,
+            workers: Vec::new(),
+            modes: vec![WorkerMode::None; procs],
+            frac_time: vec![0; procs],
+            piece: vec![0; procs],
+            idle_workers: 0,
+            cycle_assist: 0,
+            cycle_bg: 0,
+            cycle_idle: 0,
+            total_gc_cpu: 0,
+            total_idle_cpu: 0,
+            total_assist: 0,
+            cycles: 0,
+            records: Vec::new(),
+            stw: Histogram::new(),
+            peak_heap: 0,
+            goal_sum: 0.0,
+            trace: String::new(),
+            last_gc: 0,
+        }
+    }
+
+    fn work_total(&self) -> i64 {
+        self.work_left.iter().sum()
+    }
+
+    /// Consumes up to `n` bytes of scan work; returns what was done per kind.
+    fn consume(&mut self, mut n: i64) -> [i64; 3] {
+        let mut done = [0i64; 3];
+        for k in 0..3 {
+            let d = n.min(self.work_left[k]);
+            self.work_left[k] -= d;
+            done[k] = d;
+            n -= d;
+        }
+        done
+    }
+
+    /// CPU time of `bytes` of scan work.
+    fn cpu_for(&self, bytes: i64) -> Nanos {
+        (bytes.max(0) as u64).saturating_mul(self.ns_per_kib) / 1024
+    }
+
+    /// Scan work a worker does in `ns` of CPU.
+    fn bytes_for(&self, ns: Nanos) -> i64 {
+        (ns.saturating_mul(1024) / self.ns_per_kib.max(1)) as i64
+    }
+}
+
+impl World {
+    /// Updates the live inputs of the memory-limit goal (`mappedReady`, `heapFree`,
+    /// `heapAlloc`): heap + stacks + runtime overhead, nothing retained free.
+    fn gc_memory_inputs(&mut self) {
+        let c = &mut self.gc.ctrl;
+        c.heap_alloc = c.heap_live;
+        c.heap_free = 0;
+        c.mapped_ready = c.heap_live + c.max_stack_scan + self.gc.overhead;
+    }
+
+    /// `mallocgc` for the running G: counts the allocation, holds it for its lifetime, tests
+    /// the trigger, and returns the CPU of the assist it owes and whether the trigger was
+    /// reached (the caller then runs `gc_start`).
+    pub fn mallocgc(&mut self, g: GId, size: u64, count: u64, scan: f64, life: Hold) -> (Nanos, bool) {
+        let m = self.gs[g as usize].m;
+        let p = self.ms[m as usize].p as usize;
+        let a = self.gc.heap.mallocgc(p, size, count, scan);
+        self.stats.alloc_bytes += a.bytes;
+        self.stats.alloc_objects += count;
+        match life {
+            Hold::Request => {
+                let gg = &mut self.gs[g as usize];
+                gg.owned_req.0 += a.bytes;
+                gg.owned_req.1 += a.scan;
+                self.gc.heap.hold(a.bytes, a.scan);
+            }
+            Hold::Goroutine => {
+                let gg = &mut self.gs[g as usize];
+                gg.owned_g.0 += a.bytes;
+                gg.owned_g.1 += a.scan;
+                self.gc.heap.hold(a.bytes, a.scan);
+            }
+            Hold::Forever => {
+                self.gc.heap.hold(a.bytes, a.scan);
+                self.gc.heap.leaked_bytes += a.bytes;
+            }
+            Hold::Until(t) => self.gc.heap.hold_until(t, a.bytes, a.scan),
+        }
+        let c = &mut self.gc.ctrl;
+        c.heap_live += a.heap_live;
+        self.gc.peak_heap = self.gc.peak_heap.max(c.heap_live);
+        let mut assist = 0;
+        match self.gc.phase {
+            GcPhase::Off => c.heap_scan += a.scan,
+            GcPhase::Mark => {
+                self.gc.black += a.bytes;
+                if a.heap_live > 0 {
+                    c.revise();
+                }
+                assist = self.gc_assist_alloc(g, a.bytes as i64);
+            }
+            _ => self.gc.black += a.bytes,
+        }
+        let mut start = false;
+        if a.check_trigger && self.gc.phase == GcPhase::Off {
+            self.gc_memory_inputs();
+            let (trigger, _) = self.gc.ctrl.trigger();
+            start = self.gc.ctrl.heap_live >= trigger;
+        }
+        (assist, start)
+    }
+
+    /// `gcAssistAlloc`: pay for `bytes` of allocation during mark with scan work (stealing
+    /// background credit first). Returns the CPU the G spends assisting.
+    fn gc_assist_alloc(&mut self, g: GId, bytes: i64) -> Nanos {
+        let gg = &mut self.gs[g as usize];
+        gg.assist_bytes -= bytes;
+        if gg.assist_bytes >= 0 {
+            return 0;
+        }
+        let c = &mut self.gc.ctrl;
+        let mut debt = -gg.assist_bytes;
+        let mut scan_work = (c.assist_work_per_byte * debt as f64) as i64;
+        if scan_work < GC_OVER_ASSIST_WORK {
+            scan_work = GC_OVER_ASSIST_WORK;
+            debt = (c.assist_bytes_per_work * scan_work as f64) as i64;
+        }
+        if c.bg_scan_credit > 0 {
+            let stolen = c.bg_scan_credit.min(scan_work);
+            c.bg_scan_credit -= stolen;
+            if stolen == scan_work {
+                gg.assist_bytes += debt;
+                return 0;
+            }
+            gg.assist_bytes += 1 + (c.assist_bytes_per_work * stolen as f64) as i64;
+            scan_work -= stolen;
+        }
+        let done = self.gc.consume(scan_work);
+        let work = done.iter().sum::<i64>();
+        let c = &mut self.gc.ctrl;
+        c.globals_scan_work += done[0];
+        c.stack_scan_work += done[1];
+        c.heap_scan_work += done[2];
+        self.gs[g as usize].assist_bytes += 1 + (c.assist_bytes_per_work * work as f64) as i64;
+        let cpu = self.gc.cpu_for(work);
+        self.gc.cycle_assist += cpu;
+        self.gc.ctrl.assist_time += cpu as i64;
+        cpu
+    }
+
+    /// `gcStart` from the allocating G: stop the world for sweep termination.
+    pub fn gc_start(&mut self, g: GId, now: Nanos) {
+        self.gc.phase = GcPhase::SweepTerm;
+        self.gc.t_sweep_term = now;
+        self.gc.heap0 = self.gc.ctrl.heap_live;
+        self.stop_the_world(g, StwKind::GcSweepTerm, now);
+    }
+
+    /// `gcMarkDone` from whoever finished the last work: stop the world for mark termination.
+    pub fn gc_mark_done(&mut self, g: GId, now: Nanos) {
+        self.gc.phase = GcPhase::MarkTerm;
+        self.gc.t_mark_term = now;
+        self.gc.heap1 = self.gc.ctrl.heap_live;
+        self.stop_the_world(g, StwKind::GcMarkTerm, now);
+    }
+
+    /// With the world stopped for sweep termination: `startCycle`, roots, workers.
+    pub fn gc_sweep_termination(&mut self, now: Nanos) {
+        let procs = self.gomaxprocs as usize;
+        self.gc.heap.process_deaths(now);
+        let live_gs = self.live_gs;
+        let gc = &mut self.gc;
+        gc.mark_base = gc.heap.live_bytes;
+        gc.black = 0;
+        gc.work_left = [gc.globals as i64, (live_gs * gc.stack_scan_per_g) as i64, gc.heap.live_scan as i64];
+        gc.cycle_assist = 0;
+        gc.cycle_bg = 0;
+        gc.cycle_idle = 0;
+        gc.idle_workers = 0;
+        gc.modes = vec![WorkerMode::None; procs];
+        gc.frac_time = vec![0; procs];
+        gc.piece = vec![0; procs];
+        gc.ctrl.start_cycle(gc.t_sweep_term as i64, procs as i32, TriggerKind::Heap);
+        gc.phase = GcPhase::Mark;
+        // gcBgMarkStartWorkers: one worker G per P, parked in the pool.
+        while self.gc.workers.len() < procs {
+            let id = self.gs.len() as GId;
+            let mut w = G::new(0, GC_WORKER_CLASS);
+            w.status = GStatus::Waiting;
+            w.wait_reason = WaitReason::GcWorkerIdle;
+            self.gs.push(w);
+            self.gc.workers.push(id);
+        }
+        // Every G's assist balance restarts at zero.
+        for g in &mut self.gs {
+            g.assist_bytes = 0;
+        }
+    }
+
+    /// With the world stopped for mark termination: `endCycle`, `resetLive`, `commit`, sweep.
+    pub fn gc_mark_termination(&mut self, now: Nanos) {
+        let procs = self.gomaxprocs as i32;
+        let gc = &mut self.gc;
+        let marked = gc.mark_base + gc.black;
+        gc.ctrl.end_cycle(gc.t_mark_term as i64, procs);
+        gc.ctrl.reset_live(marked);
+        gc.ctrl.commit(false);
+        gc.heap.flush_mcaches();
+        gc.phase = GcPhase::Off;
+        gc.cycles += 1;
+        gc.last_gc = now;
+        gc.goal_sum += gc.ctrl.last_heap_goal as f64 / gc.ctrl.heap_marked.max(1) as f64;
+        // Parked workers stay parked; any still queued leave their queues when they next run.
+    }
+
+    /// Records the finished cycle and prints its gctrace line (called once the world runs).
+    pub fn gc_trace_line(&mut self, end: Nanos, stw1: Nanos) {
+        let gc = &mut self.gc;
+        let stwprocs = self.gomaxprocs.min(self.cpus) as u64;
+        let stw2 = end - gc.t_mark_term;
+        let mark = gc.t_mark_term - gc.t_mark;
+        gc.total_gc_cpu += stwprocs * (stw1 + stw2) + gc.cycle_assist + gc.cycle_bg + gc.cycle_idle;
+        gc.total_idle_cpu += gc.cycle_idle;
+        gc.total_assist += gc.cycle_assist;
+        let total = (end as f64) * self.gomaxprocs as f64;
+        let frac = if total > 0.0 { (gc.total_gc_cpu - gc.total_idle_cpu) as f64 / total } else { 0.0 };
+        let mb = |b: u64| b >> 20;
+        let _ = writeln!(
+            gc.trace,
+            "gc {} @{}.{:03}s {}%: {}+{}+{} ms clock, {}+{}/{}/{}+{} ms cpu, {}->{}->{} MB, {} MB goal, {} MB stacks, {} MB globals, {} P",
+            gc.cycles,
+            gc.t_sweep_term / 1_000_000_000,
+            gc.t_sweep_term / 1_000_000 % 1000,
+            (frac * 100.0) as i64,
+            fmt_ns_as_ms(stw1),
+            fmt_ns_as_ms(mark),
+            fmt_ns_as_ms(stw2),
+            fmt_ns_as_ms(stwprocs * stw1),
+            fmt_ns_as_ms(gc.cycle_assist),
+            fmt_ns_as_ms(gc.cycle_bg),
+            fmt_ns_as_ms(gc.cycle_idle),
+            fmt_ns_as_ms(stwprocs * stw2),
+            mb(gc.heap0),
+            mb(gc.heap1),
+            mb(gc.ctrl.heap_marked),
+            mb(gc.ctrl.last_heap_goal),
+            mb(gc.ctrl.last_stack_scan),
+            mb(gc.globals),
+            self.gomaxprocs
+        );
+        let phase = self.stats.phases.iter().rev().find(|p| p.start <= gc.t_sweep_term).map(|p| p.name.clone()).unwrap_or_default();
+        gc.records.push(CycleRecord {
+            n: gc.cycles,
+            start_ns: gc.t_sweep_term,
+            stw1_ns: stw1,
+            mark_ns: mark,
+            stw2_ns: stw2,
+            assist_cpu_ns: gc.cycle_assist,
+            background_cpu_ns: gc.cycle_bg,
+            idle_cpu_ns: gc.cycle_idle,
+            heap_trigger: gc.heap0,
+            heap_peak: gc.heap1,
+            heap_marked: gc.ctrl.heap_marked,
+            heap_goal: gc.ctrl.last_heap_goal,
+            stacks: gc.ctrl.last_stack_scan,
+            globals: gc.globals,
+            procs: self.gomaxprocs,
+            phase,
+        });
+        gc.stw.record(stw1);
+        gc.stw.record(stw2);
+    }
+
+    /// `findRunnableGCWorker` (findRunnable step 3): a dedicated or fractional worker for `p`.
+    pub fn find_runnable_gc_worker(&mut self, p: PId, now: Nanos) -> Option<GId> {
+        if self.gc.phase != GcPhase::Mark || self.gc.work_total() == 0 {
+            return None;
+        }
+        let w = *self.gc.workers.get(p as usize)?;
+        if self.gs[w as usize].status != GStatus::Waiting {
+            return None;
+        }
+        let c = &mut self.gc.ctrl;
+        let mode = if c.dedicated_mark_workers_needed > 0 {
+            c.dedicated_mark_workers_needed -= 1;
+            WorkerMode::Dedicated
+        } else if c.fractional_utilization_goal == 0.0 {
+            return None;
+        } else {
+            let delta = now.saturating_sub(self.gc.t_sweep_term);
+            if delta > 0 && self.gc.frac_time[p as usize] as f64 / delta as f64 > c.fractional_utilization_goal {
+                return None;
+            }
+            WorkerMode::Fractional
+        };
+        self.gc.modes[p as usize] = mode;
+        self.gs[w as usize].status = GStatus::Runnable;
+        self.gs[w as usize].runnable_since = now;
+        Some(w)
+    }
+
+    /// An idle P runs an idle-mode worker (findRunnable step 10) if the count allows.
+    pub fn find_idle_gc_worker(&mut self, p: PId, now: Nanos) -> Option<GId> {
+        if self.gc.phase != GcPhase::Mark || self.gc.work_total() == 0 {
+            return None;
+        }
+        let w = *self.gc.workers.get(p as usize)?;
+        if self.gs[w as usize].status != GStatus::Waiting || self.gc.idle_workers >= self.gc.ctrl.max_idle_mark_workers {
+            return None;
+        }
+        self.gc.idle_workers += 1;
+        self.gc.modes[p as usize] = WorkerMode::Idle;
+        self.gs[w as usize].status = GStatus::Runnable;
+        self.gs[w as usize].runnable_since = now;
+        Some(w)
+    }
+
+    /// A worker's piece of CPU ended (or it just started): account, then go on or park.
+    pub fn gc_worker_step(&mut self, w: GId, now: Nanos) {
+        let m = self.gs[w as usize].m;
+        let p = self.ms[m as usize].p;
+        let pi = p as usize;
+        // Account for the piece just run.
+        let did = std::mem::take(&mut self.gc.piece[pi]);
+        if did > 0 {
+            let cpu = self.gc.cpu_for(did);
+            let done = self.gc.consume(did);
+            let c = &mut self.gc.ctrl;
+            c.globals_scan_work += done[0];
+            c.stack_scan_work += done[1];
+            c.heap_scan_work += done[2];
+            c.bg_scan_credit += done.iter().sum::<i64>();
+            match self.gc.modes[pi] {
+                WorkerMode::Dedicated => {
+                    c.dedicated_mark_time += cpu as i64;
+                    self.gc.cycle_bg += cpu;
+                }
+                WorkerMode::Fractional => {
+                    c.fractional_mark_time += cpu as i64;
+                    self.gc.frac_time[pi] += cpu;
+                    self.gc.cycle_bg += cpu;
+                }
+                _ => {
+                    c.idle_mark_time += cpu as i64;
+                    self.gc.cycle_idle += cpu;
+                }
+            }
+        }
+        if self.gc.phase != GcPhase::Mark || self.stw.active {
+            self.gc_worker_park(w, now);
+            return;
+        }
+        if self.gc.work_total() == 0 {
+            self.gc_mark_done(w, now);
+            return;
+        }
+        let keep = match self.gc.modes[pi] {
+            // A dedicated worker owns its P for the whole mark phase.
+            WorkerMode::Dedicated => true,
+            WorkerMode::Fractional => {
+                let delta = now.saturating_sub(self.gc.t_sweep_term).max(1);
+                !self.gs[w as usize].preempt
+                    && (self.gc.frac_time[pi] as f64 / delta as f64) <= 1.2 * self.gc.ctrl.fractional_utilization_goal
+            }
+            WorkerMode::Idle => {
+                !self.gs[w as usize].preempt && self.allp[pi].runq_empty() && self.globrunq.is_empty() && self.netpoll_ready.is_empty()
+            }
+            WorkerMode::None => false,
+        };
+        if !keep {
+            self.gc_worker_park(w, now);
+            return;
+        }
+        let bytes = self.gc.bytes_for(WORKER_QUANTUM).min(self.gc.work_total()).max(1);
+        self.gc.piece[pi] = bytes;
+        let ns = self.gc.cpu_for(bytes).max(1);
+        let gg = &mut self.gs[w as usize];
+        gg.remaining = ns;
+        gg.seg = Segment { start: now, calls_every: None, nonpreemptible: true };
+        gg.epoch = gg.epoch.wrapping_add(1);
+        let epoch = gg.epoch;
+        self.at(now + ns, Ev::Cpu { g: w, epoch });
+    }
+
+    /// A running worker is asked to stop for a stop-the-world: it counts the work done so far
+    /// in its piece and parks at once (the runtime's workers notice preemption within µs).
+    pub fn gc_worker_interrupt(&mut self, w: GId, now: Nanos) {
+        let gg = &self.gs[w as usize];
+        if gg.status != GStatus::Running || gg.seg.start > now {
+            return;
+        }
+        let m = gg.m;
+        let p = self.ms[m as usize].p as usize;
+        let done = self.gc.bytes_for(now - gg.seg.start);
+        self.gc.piece[p] = self.gc.piece[p].min(done);
+        self.gs[w as usize].epoch = self.gs[w as usize].epoch.wrapping_add(1);
+        self.gc_worker_step(w, now);
+    }
+
+    /// The worker goes back to the pool; its M schedules something else.
+    pub fn gc_worker_park(&mut self, w: GId, now: Nanos) {
+        let m = self.gs[w as usize].m;
+        let p = self.ms[m as usize].p as usize;
+        match self.gc.modes.get(p).copied().unwrap_or(WorkerMode::None) {
+            WorkerMode::Dedicated => self.gc.ctrl.dedicated_mark_workers_needed += 1,
+            WorkerMode::Idle => self.gc.idle_workers -= 1,
+            _ => {}
+        }
+        if let Some(md) = self.gc.modes.get_mut(p) {
+            *md = WorkerMode::None;
+        }
+        let gg = &mut self.gs[w as usize];
+        gg.status = GStatus::Waiting;
+        gg.wait_reason = WaitReason::GcWorkerIdle;
+        gg.preempt = false;
+        gg.epoch = gg.epoch.wrapping_add(1);
+        let c = self.costs.g_switch.0;
+        self.schedule(m, now, c);
+    }
+}
+
+/// How long an allocation is held (the compiled lifetime, sampled).
+#[derive(Clone, Copy, Debug)]
+pub enum Hold {
+    Request,
+    Goroutine,
+    Forever,
+    Until(Nanos),
+}
+
+/// The runtime's `fmtNSAsMS`: whole ms from 10 ms, else two significant digits, at most three
+/// decimals.
+pub fn fmt_ns_as_ms(ns: u64) -> String {
+    if ns >= 10_000_000 {
+        return (ns / 1_000_000).to_string();
+    }
+    let mut x = ns / 1000;
+    if x == 0 {
+        return "0".into();
+    }
+    let mut dec = 3;
+    while x >= 100 {
+        x /= 10;
+        dec -= 1;
+    }
+    let s = format!("{x:0>width$}", width = dec + 1);
+    let (i, f) = s.split_at(s.len() - dec);
+    if dec == 0 { i.to_string() } else { format!("{i}.{f}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_ns_as_ms;
+    #[test]
+    fn gctrace_time_format() {
+        assert_eq!(fmt_ns_as_ms(42_000), "0.042");
+        assert_eq!(fmt_ns_as_ms(420_000), "0.42");
+        assert_eq!(fmt_ns_as_ms(4_200_000), "4.2");
+        assert_eq!(fmt_ns_as_ms(1_500), "0.001");
+        assert_eq!(fmt_ns_as_ms(0), "0");
+        assert_eq!(fmt_ns_as_ms(12_345_678), "12");
+    }
+}
