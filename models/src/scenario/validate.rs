@@ -8,6 +8,8 @@ type Check = Result<(), (String, String)>;
 
 const DAY: u64 = 86_400_000_000_000;
 const TIB: u64 = 1 << 40;
+/// A channel buffer is a real allocation in Go; beyond this it is a typo.
+const MAX_CHAN_CAP: u64 = 1 << 30;
 
 fn fail<T>(path: impl Into<String>, msg: impl Into<String>) -> Result<T, (String, String)> {
     Err((path.into(), msg.into()))
@@ -139,6 +141,11 @@ fn ops(list: &[Op], path: &str, n: &Names, limits: &Limits, depth: usize) -> Che
                         "use \"none\" for a loop without calls, not 0",
                     );
                 }
+                if let Some(CallsEvery::Every(d)) = calls_every
+                    && d.0 > DAY
+                {
+                    return fail(format!("{p}.calls_every"), "at most 24h (or \"none\")");
+                }
             }
             Op::Alloc {
                 size,
@@ -241,11 +248,11 @@ pub fn validate(s: &Scenario) -> Check {
         );
     }
     if let MemLimit::Bytes(b) = s.runtime.gomemlimit
-        && (b == 0 || b > 1 << 50)
+        && (b == 0 || b > TIB)
     {
         return fail(
             "runtime.gomemlimit",
-            "must be a size between 1 byte and 1 PiB, or \"off\"",
+            "must be a size between 1 byte and 1TiB, or \"off\"",
         );
     }
     let l = &s.limits;
@@ -290,17 +297,26 @@ pub fn validate(s: &Scenario) -> Check {
             return fail(format!("costs.{k}"), format!("at most 1s, got {v}"));
         }
     }
-    for (k, v) in [("globals", s.gc.globals), ("runtime_overhead", s.gc.runtime_overhead)] {
+    for (k, v) in [
+        ("globals", s.gc.globals),
+        ("runtime_overhead", s.gc.runtime_overhead),
+    ] {
         if v.0 > TIB {
             return fail(format!("gc.{k}"), "at most 1TiB");
         }
     }
     let st = s.gc.stack_start.0;
     if !(512..=(1 << 30)).contains(&st) || !st.is_power_of_two() {
-        return fail("gc.stack_start", format!("a power of two from 512B to 1GiB, got {}", s.gc.stack_start));
+        return fail(
+            "gc.stack_start",
+            format!("a power of two from 512B to 1GiB, got {}", s.gc.stack_start),
+        );
     }
     if s.gc.stack_scan_per_goroutine.0 > st {
-        return fail("gc.stack_scan_per_goroutine", "cannot exceed gc.stack_start");
+        return fail(
+            "gc.stack_scan_per_goroutine",
+            "cannot exceed gc.stack_start",
+        );
     }
     for (i, p) in s.phases.iter().enumerate() {
         if p.at.0 >= d {
@@ -327,6 +343,36 @@ pub fn validate(s: &Scenario) -> Check {
         wgs: s.waitgroups.iter().map(|g| g.name.as_str()).collect(),
         pipes: s.pipes.iter().map(|g| g.name.as_str()).collect(),
     };
+    for (i, c) in s.channels.iter().enumerate() {
+        if c.capacity > MAX_CHAN_CAP {
+            return fail(
+                format!("channels[{i}].capacity"),
+                format!("at most {MAX_CHAN_CAP}, got {}", c.capacity),
+            );
+        }
+    }
+    // Start and stop times are absolute; a day bounds them like every other duration.
+    let starts = s
+        .goroutines
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (format!("goroutines[{i}].start"), g.start))
+        .chain(s.arrivals.iter().enumerate().flat_map(|(i, a)| {
+            [(format!("arrivals[{i}].start"), a.start)]
+                .into_iter()
+                .chain(a.stop.map(|d| (format!("arrivals[{i}].stop"), d)))
+        }))
+        .chain(
+            s.clients
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("clients[{i}].start"), c.start)),
+        );
+    for (path, t) in starts {
+        if t.0 > DAY {
+            return fail(path, format!("at most 24h, got {t}"));
+        }
+    }
     let mut started = 0u64;
     for (i, g) in s.goroutines.iter().enumerate() {
         if g.count > l.max_goroutines {
@@ -335,7 +381,7 @@ pub fn validate(s: &Scenario) -> Check {
                 format!("exceeds limits.max_goroutines ({})", l.max_goroutines),
             );
         }
-        started += g.count;
+        started = started.saturating_add(g.count);
         ops(
             &g.program,
             &format!("goroutines[{i}].program"),
@@ -368,6 +414,17 @@ pub fn validate(s: &Scenario) -> Check {
         }
         durs(&c.think, &format!("clients[{i}].think"))?;
         ops(&c.program, &format!("clients[{i}].program"), &names, l, 0)?;
+    }
+    let clients: u64 = s.clients.iter().map(|c| c.count).sum();
+    if started.saturating_add(clients) > l.max_goroutines {
+        return fail(
+            "goroutines",
+            format!(
+                "{} goroutines start at once (classes and clients), more than limits.max_goroutines ({})",
+                started.saturating_add(clients),
+                l.max_goroutines
+            ),
+        );
     }
     if started == 0 && s.arrivals.is_empty() && s.clients.is_empty() {
         return fail(
