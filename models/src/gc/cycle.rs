@@ -69,6 +69,9 @@ pub struct CycleRecord {
     pub globals: u64,
     pub procs: u32,
     pub phase: String,
+    /// This cycle's goal over the previous cycle's marked heap (1 + GOGC/100 plus stacks and
+    /// globals when GOGC binds).
+    pub goal_over_prev_marked: f64,
 }
 
 /// The collector's state in the simulated process.
@@ -111,7 +114,12 @@ pub struct GcState {
     pub records: Vec<CycleRecord>,
     pub stw: Histogram,
     pub peak_heap: u64,
+    /// Peak of allocated goroutine stacks.
+    pub peak_stacks: u64,
     pub goal_sum: f64,
+    pub goal_n: u32,
+    /// goal(n) / marked(n−1) of the last cycle.
+    pub goal_over_prev: f64,
     pub trace: String,
     pub last_gc: Nanos,
 }
@@ -129,7 +137,11 @@ impl GcState {
         let mut ctrl = GcController::init(gogc, limit);
         ctrl.globals_scan = sc.gc.globals.0;
         ctrl.commit(true);
-        let flavor = sc.gc.mark.unwrap_or(if sc.runtime.go_version.at_least(26) { MarkFlavor::Greentea } else { MarkFlavor::Classic });
+        let flavor = sc.gc.mark.unwrap_or(if sc.runtime.go_version.at_least(26) {
+            MarkFlavor::Greentea
+        } else {
+            MarkFlavor::Classic
+        });
         GcState {
             ctrl,
             heap: Heap::new(procs),
@@ -166,7 +178,10 @@ impl GcState {
             records: Vec::new(),
             stw: Histogram::new(),
             peak_heap: 0,
+            peak_stacks: 0,
             goal_sum: 0.0,
+            goal_n: 0,
+            goal_over_prev: 0.0,
             trace: String::new(),
             last_gc: 0,
         }
@@ -179,11 +194,10 @@ impl GcState {
     /// Consumes up to `n` bytes of scan work; returns what was done per kind.
     fn consume(&mut self, mut n: i64) -> [i64; 3] {
         let mut done = [0i64; 3];
-        for k in 0..3 {
-            let d = n.min(self.work_left[k]);
-            self.work_left[k] -= d;
-            done[k] = d;
-            n -= d;
+        for (left, d) in self.work_left.iter_mut().zip(done.iter_mut()) {
+            *d = n.min(*left);
+            *left -= *d;
+            n -= *d;
         }
         done
     }
@@ -212,7 +226,14 @@ impl World {
     /// `mallocgc` for the running G: counts the allocation, holds it for its lifetime, tests
     /// the trigger, and returns the CPU of the assist it owes and whether the trigger was
     /// reached (the caller then runs `gc_start`).
-    pub fn mallocgc(&mut self, g: GId, size: u64, count: u64, scan: f64, life: Hold) -> (Nanos, bool) {
+    pub fn mallocgc(
+        &mut self,
+        g: GId,
+        size: u64,
+        count: u64,
+        scan: f64,
+        life: Hold,
+    ) -> (Nanos, bool) {
         let m = self.gs[g as usize].m;
         let p = self.ms[m as usize].p as usize;
         let a = self.gc.heap.mallocgc(p, size, count, scan);
@@ -323,7 +344,11 @@ impl World {
         let gc = &mut self.gc;
         gc.mark_base = gc.heap.live_bytes;
         gc.black = 0;
-        gc.work_left = [gc.globals as i64, (live_gs * gc.stack_scan_per_g) as i64, gc.heap.live_scan as i64];
+        gc.work_left = [
+            gc.globals as i64,
+            (live_gs * gc.stack_scan_per_g) as i64,
+            gc.heap.live_scan as i64,
+        ];
         gc.cycle_assist = 0;
         gc.cycle_bg = 0;
         gc.cycle_idle = 0;
@@ -331,7 +356,8 @@ impl World {
         gc.modes = vec![WorkerMode::None; procs];
         gc.frac_time = vec![0; procs];
         gc.piece = vec![0; procs];
-        gc.ctrl.start_cycle(gc.t_sweep_term as i64, procs as i32, TriggerKind::Heap);
+        gc.ctrl
+            .start_cycle(gc.t_sweep_term as i64, procs as i32, TriggerKind::Heap);
         gc.phase = GcPhase::Mark;
         // gcBgMarkStartWorkers: one worker G per P, parked in the pool.
         while self.gc.workers.len() < procs {
@@ -353,14 +379,23 @@ impl World {
         let procs = self.gomaxprocs as i32;
         let gc = &mut self.gc;
         let marked = gc.mark_base + gc.black;
+        let prev_marked = gc.ctrl.heap_marked;
         gc.ctrl.end_cycle(gc.t_mark_term as i64, procs);
+        gc.goal_over_prev = if prev_marked > 0 {
+            gc.ctrl.last_heap_goal as f64 / prev_marked as f64
+        } else {
+            0.0
+        };
         gc.ctrl.reset_live(marked);
         gc.ctrl.commit(false);
         gc.heap.flush_mcaches();
         gc.phase = GcPhase::Off;
         gc.cycles += 1;
         gc.last_gc = now;
-        gc.goal_sum += gc.ctrl.last_heap_goal as f64 / gc.ctrl.heap_marked.max(1) as f64;
+        if gc.goal_over_prev > 0.0 {
+            gc.goal_sum += gc.goal_over_prev;
+            gc.goal_n += 1;
+        }
         // Parked workers stay parked; any still queued leave their queues when they next run.
     }
 
@@ -374,7 +409,11 @@ impl World {
         gc.total_idle_cpu += gc.cycle_idle;
         gc.total_assist += gc.cycle_assist;
         let total = (end as f64) * self.gomaxprocs as f64;
-        let frac = if total > 0.0 { (gc.total_gc_cpu - gc.total_idle_cpu) as f64 / total } else { 0.0 };
+        let frac = if total > 0.0 {
+            (gc.total_gc_cpu - gc.total_idle_cpu) as f64 / total
+        } else {
+            0.0
+        };
         let mb = |b: u64| b >> 20;
         let _ = writeln!(
             gc.trace,
@@ -399,7 +438,14 @@ impl World {
             mb(gc.globals),
             self.gomaxprocs
         );
-        let phase = self.stats.phases.iter().rev().find(|p| p.start <= gc.t_sweep_term).map(|p| p.name.clone()).unwrap_or_default();
+        let phase = self
+            .stats
+            .phases
+            .iter()
+            .rev()
+            .find(|p| p.start <= gc.t_sweep_term)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
         gc.records.push(CycleRecord {
             n: gc.cycles,
             start_ns: gc.t_sweep_term,
@@ -417,6 +463,7 @@ impl World {
             globals: gc.globals,
             procs: self.gomaxprocs,
             phase,
+            goal_over_prev_marked: gc.goal_over_prev,
         });
         gc.stw.record(stw1);
         gc.stw.record(stw2);
@@ -439,7 +486,10 @@ impl World {
             return None;
         } else {
             let delta = now.saturating_sub(self.gc.t_sweep_term);
-            if delta > 0 && self.gc.frac_time[p as usize] as f64 / delta as f64 > c.fractional_utilization_goal {
+            if delta > 0
+                && self.gc.frac_time[p as usize] as f64 / delta as f64
+                    > c.fractional_utilization_goal
+            {
                 return None;
             }
             WorkerMode::Fractional
@@ -456,7 +506,9 @@ impl World {
             return None;
         }
         let w = *self.gc.workers.get(p as usize)?;
-        if self.gs[w as usize].status != GStatus::Waiting || self.gc.idle_workers >= self.gc.ctrl.max_idle_mark_workers {
+        if self.gs[w as usize].status != GStatus::Waiting
+            || self.gc.idle_workers >= self.gc.ctrl.max_idle_mark_workers
+        {
             return None;
         }
         self.gc.idle_workers += 1;
@@ -511,10 +563,14 @@ impl World {
             WorkerMode::Fractional => {
                 let delta = now.saturating_sub(self.gc.t_sweep_term).max(1);
                 !self.gs[w as usize].preempt
-                    && (self.gc.frac_time[pi] as f64 / delta as f64) <= 1.2 * self.gc.ctrl.fractional_utilization_goal
+                    && (self.gc.frac_time[pi] as f64 / delta as f64)
+                        <= 1.2 * self.gc.ctrl.fractional_utilization_goal
             }
             WorkerMode::Idle => {
-                !self.gs[w as usize].preempt && self.allp[pi].runq_empty() && self.globrunq.is_empty() && self.netpoll_ready.is_empty()
+                !self.gs[w as usize].preempt
+                    && self.allp[pi].runq_empty()
+                    && self.globrunq.is_empty()
+                    && self.netpoll_ready.is_empty()
             }
             WorkerMode::None => false,
         };
@@ -522,12 +578,20 @@ impl World {
             self.gc_worker_park(w, now);
             return;
         }
-        let bytes = self.gc.bytes_for(WORKER_QUANTUM).min(self.gc.work_total()).max(1);
+        let bytes = self
+            .gc
+            .bytes_for(WORKER_QUANTUM)
+            .min(self.gc.work_total())
+            .max(1);
         self.gc.piece[pi] = bytes;
         let ns = self.gc.cpu_for(bytes).max(1);
         let gg = &mut self.gs[w as usize];
         gg.remaining = ns;
-        gg.seg = Segment { start: now, calls_every: None, nonpreemptible: true };
+        gg.seg = Segment {
+            start: now,
+            calls_every: None,
+            nonpreemptible: true,
+        };
         gg.epoch = gg.epoch.wrapping_add(1);
         let epoch = gg.epoch;
         self.at(now + ns, Ev::Cpu { g: w, epoch });
@@ -596,7 +660,11 @@ pub fn fmt_ns_as_ms(ns: u64) -> String {
     }
     let s = format!("{x:0>width$}", width = dec + 1);
     let (i, f) = s.split_at(s.len() - dec);
-    if dec == 0 { i.to_string() } else { format!("{i}.{f}") }
+    if dec == 0 {
+        i.to_string()
+    } else {
+        format!("{i}.{f}")
+    }
 }
 
 #[cfg(test)]

@@ -132,7 +132,8 @@ impl Heap {
     pub fn hold_until(&mut self, when: Nanos, bytes: u64, scan: u64) {
         self.hold(bytes, scan);
         self.death_seq += 1;
-        self.deaths.push(Reverse((when, self.death_seq, bytes, scan)));
+        self.deaths
+            .push(Reverse((when, self.death_seq, bytes, scan)));
     }
 
     /// Applies every death up to `now` (lazily, when the GC looks).
@@ -158,9 +159,17 @@ mod tests {
         let m = h.mallocgc(0, 120, 1, 0.0);
         assert_eq!((m.bytes, m.heap_live, m.check_trigger), (128, 8192, true));
         let m = h.mallocgc(0, 128, 63, 0.0);
-        assert_eq!((m.heap_live, m.check_trigger), (0, false), "the span still has slots");
+        assert_eq!(
+            (m.heap_live, m.check_trigger),
+            (0, false),
+            "the span still has slots"
+        );
         let m = h.mallocgc(0, 128, 1, 0.0);
-        assert_eq!((m.heap_live, m.check_trigger), (8192, true), "the 65th object needs a new span");
+        assert_eq!(
+            (m.heap_live, m.check_trigger),
+            (8192, true),
+            "the 65th object needs a new span"
+        );
         h.flush_mcaches();
         assert!(h.mallocgc(0, 128, 1, 0.0).check_trigger);
     }

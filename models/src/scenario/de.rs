@@ -248,3 +248,15 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Dist<T> {
         })
     }
 }
+
+/// A fraction in [0, 1], or a bool (`true` = 1, `false` = 0).
+pub fn fraction<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Boolean(b) => Ok(if b { 1.0 } else { 0.0 }),
+        Value::Float(f) => Ok(f),
+        Value::Integer(i) => Ok(i as f64),
+        other => Err(de::Error::custom(format!(
+            "expected a fraction in [0, 1] or true/false, got {other}"
+        ))),
+    }
+}

@@ -290,17 +290,26 @@ pub fn validate(s: &Scenario) -> Check {
             return fail(format!("costs.{k}"), format!("at most 1s, got {v}"));
         }
     }
-    for (k, v) in [("globals", s.gc.globals), ("runtime_overhead", s.gc.runtime_overhead)] {
+    for (k, v) in [
+        ("globals", s.gc.globals),
+        ("runtime_overhead", s.gc.runtime_overhead),
+    ] {
         if v.0 > TIB {
             return fail(format!("gc.{k}"), "at most 1TiB");
         }
     }
     let st = s.gc.stack_start.0;
     if !(512..=(1 << 30)).contains(&st) || !st.is_power_of_two() {
-        return fail("gc.stack_start", format!("a power of two from 512B to 1GiB, got {}", s.gc.stack_start));
+        return fail(
+            "gc.stack_start",
+            format!("a power of two from 512B to 1GiB, got {}", s.gc.stack_start),
+        );
     }
     if s.gc.stack_scan_per_goroutine.0 > st {
-        return fail("gc.stack_scan_per_goroutine", "cannot exceed gc.stack_start");
+        return fail(
+            "gc.stack_scan_per_goroutine",
+            "cannot exceed gc.stack_start",
+        );
     }
     for (i, p) in s.phases.iter().enumerate() {
         if p.at.0 >= d {

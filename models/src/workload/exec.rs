@@ -111,7 +111,12 @@ impl World {
                     )
                 }
             }
-            Instr::Alloc { size, count, life, scan } => {
+            Instr::Alloc {
+                size,
+                count,
+                life,
+                scan,
+            } => {
                 if started {
                     // The assist (or the GC start) this allocation caused is over.
                     return Action::Done;
@@ -231,14 +236,22 @@ impl World {
                         self.gc_start(g, now);
                         return;
                     }
-                    if self.gc.phase == crate::gc::cycle::GcPhase::Mark && self.gc.work_left.iter().sum::<i64>() == 0 {
+                    if self.gc.phase == crate::gc::cycle::GcPhase::Mark
+                        && self.gc.work_left.iter().sum::<i64>() == 0
+                    {
                         // Its assist finished the mark work: gcMarkDone.
                         self.g_stops(g, now);
                         self.gc_mark_done(g, now);
                         return;
                     }
                     if assist > 0 {
-                        self.start_piece(g, assist, Some(super::program::DEFAULT_CALLS_EVERY), false, now);
+                        self.start_piece(
+                            g,
+                            assist,
+                            Some(super::program::DEFAULT_CALLS_EVERY),
+                            false,
+                            now,
+                        );
                         return;
                     }
                     self.advance(g);
