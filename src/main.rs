@@ -52,6 +52,9 @@ struct RunArgs {
     /// With --schedtrace: the `scheddetail=1` format.
     #[arg(long)]
     scheddetail: bool,
+    /// Print a `GODEBUG=gctrace=1` line per GC cycle to stderr.
+    #[arg(long)]
+    gctrace: bool,
     /// Print the summary as one JSON object on stdout.
     #[arg(long)]
     json: bool,
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
             out: None,
             schedtrace: None,
             scheddetail: false,
+            gctrace: false,
             json: false,
         }),
         Some(Cmd::Run(a)) => cmd_run(&a),
@@ -135,6 +139,9 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
         .map_err(|e| input_err(format!("{}: {e}", a.scenario.display())))?;
     if !res.schedtrace.is_empty() {
         eprint!("{}", res.schedtrace);
+    }
+    if a.gctrace {
+        eprint!("{}", res.world.gc.trace);
     }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&res.summary)?);

@@ -41,6 +41,8 @@ pub struct PhaseSummary {
     pub start_ns: Nanos,
     pub end_ns: Nanos,
     pub requests: u64,
+    /// GC cycles that started in this phase.
+    pub gc_cycles: u32,
     pub latency_ns: Lat,
     pub sched_latency_ns: Lat,
 }
@@ -96,6 +98,33 @@ pub struct PSummary {
     pub schedtick: u32,
 }
 
+/// STW pause percentiles.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Stw {
+    pub p50: u64,
+    pub p99: u64,
+    pub max: u64,
+}
+
+/// The collector's summary (`gc` in the JSON).
+#[derive(Clone, Debug, Serialize)]
+pub struct GcSummary {
+    pub cycles: u32,
+    /// GC CPU (STW, background, assist) over GOMAXPROCS × time, idle marking excluded.
+    pub cpu_fraction: f64,
+    pub assist_fraction: f64,
+    pub idle_fraction: f64,
+    pub stw_ns: Stw,
+    pub final_goal_bytes: u64,
+    pub final_marked_bytes: u64,
+    pub peak_heap_bytes: u64,
+    pub mean_goal_over_prev_marked: f64,
+    pub gogc: i32,
+    pub memory_limit: Option<u64>,
+    /// Heap + stacks + runtime overhead at its peak.
+    pub peak_rss_bytes: u64,
+}
+
 /// Everything `gmpsim run` reports.
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
@@ -116,6 +145,7 @@ pub struct Summary {
     pub scheduler: SchedCounters,
     pub per_p: Vec<PSummary>,
     pub alloc_bytes: u64,
+    pub gc: GcSummary,
 }
 
 fn reason(r: &StopReason) -> String {
@@ -155,6 +185,12 @@ impl Summary {
                     start_ns: p.start,
                     end_ns: p.end.unwrap_or(end),
                     requests: p.requests,
+                    gc_cycles: w
+                        .gc
+                        .records
+                        .iter()
+                        .filter(|r| r.start_ns >= p.start && r.start_ns < p.end.unwrap_or(u64::MAX))
+                        .count() as u32,
                     latency_ns: lat(&p.latency),
                     sched_latency_ns: lat(&p.sched_latency),
                 })
@@ -213,6 +249,34 @@ impl Summary {
                 })
                 .collect(),
             alloc_bytes: s.alloc_bytes,
+            gc: {
+                let g = &w.gc;
+                let total = end as f64 * w.gomaxprocs as f64;
+                let frac = |x: u64| if total > 0.0 { x as f64 / total } else { 0.0 };
+                GcSummary {
+                    cycles: g.cycles,
+                    cpu_fraction: frac(g.total_gc_cpu - g.total_idle_cpu),
+                    assist_fraction: frac(g.total_assist),
+                    idle_fraction: frac(g.total_idle_cpu),
+                    stw_ns: Stw {
+                        p50: g.stw.quantile(0.5),
+                        p99: g.stw.quantile(0.99),
+                        max: g.stw.max(),
+                    },
+                    final_goal_bytes: g.ctrl.heap_goal(),
+                    final_marked_bytes: g.ctrl.heap_marked,
+                    peak_heap_bytes: g.peak_heap,
+                    mean_goal_over_prev_marked: if g.goal_n > 0 {
+                        g.goal_sum / g.goal_n as f64
+                    } else {
+                        0.0
+                    },
+                    gogc: g.ctrl.gc_percent,
+                    memory_limit: (g.ctrl.memory_limit != i64::MAX)
+                        .then_some(g.ctrl.memory_limit as u64),
+                    peak_rss_bytes: g.peak_heap + g.peak_stacks + g.overhead,
+                }
+            },
         }
     }
 
@@ -295,6 +359,20 @@ impl Summary {
             c.timers_fired,
             c.stw_pauses,
             d(c.stw_max_ns)
+        );
+        let g = &self.gc;
+        let _ = writeln!(
+            s,
+            "GC        {} cycles, GC CPU {:.1}% (assist {:.1}%, idle mark {:.1}%), STW p50 {} p99 {} max {}, peak heap {:.1} MiB, goal {:.1} MiB",
+            g.cycles,
+            g.cpu_fraction * 100.0,
+            g.assist_fraction * 100.0,
+            g.idle_fraction * 100.0,
+            d(g.stw_ns.p50),
+            d(g.stw_ns.p99),
+            d(g.stw_ns.max),
+            g.peak_heap_bytes as f64 / 1048576.0,
+            g.final_goal_bytes as f64 / 1048576.0
         );
         let utils: Vec<String> = self
             .per_p

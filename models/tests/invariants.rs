@@ -36,6 +36,7 @@ name = "worker"
 count = {n}
 program = [{{ op = "repeat", n = "forever", body = [
   {{ op = "compute", time = {{ dist = "exp", mean = "300us" }} }},
+  {{ op = "alloc", size = "16KiB", count = 8, lifetime = "3ms", scan = 0.5 }},
   {{ op = "lock", mutex = "mu" }}, {{ op = "compute", time = "5us" }}, {{ op = "unlock", mutex = "mu" }},
   {{ op = "send", chan = "c" }},
   {{ op = "sleep", time = {{ dist = "uniform", min = "10us", max = "2ms" }} }},
@@ -66,13 +67,13 @@ program = [{{ op = "compute", time = "30us" }}, {{ op = "io", time = "500us" }}]
 [[arrivals]]
 name = "req"
 rate = "{rps}/s"
-program = [{{ op = "compute", time = "40us" }}, {{ op = "io", time = "1ms" }}, {{ op = "respond" }}]
+program = [{{ op = "compute", time = "40us" }}, {{ op = "alloc", size = "48KiB", scan = true }}, {{ op = "io", time = "1ms" }}, {{ op = "respond" }}]
 "#,
         resize = (procs % 4) + 1
     )
 }
 
-fn check_every_event(text: &str) -> Result<u64, String> {
+fn check_every_event(text: &str) -> Result<(u64, u32), String> {
     let sc = parse_scenario(text, "random.toml", &[])
         .map_err(|e| e.to_string())?
         .scenario;
@@ -99,7 +100,7 @@ fn check_every_event(text: &str) -> Result<u64, String> {
             break;
         }
     }
-    Ok(events)
+    Ok((events, w.gc.cycles))
 }
 
 proptest! {
@@ -114,7 +115,8 @@ proptest! {
         seed in 0u64..1000,
     ) {
         let text = scenario_text(procs, n, v, asyncpreempt, rps, seed);
-        let events = check_every_event(&text).map_err(TestCaseError::fail)?;
+        let (events, cycles) = check_every_event(&text).map_err(TestCaseError::fail)?;
         prop_assert!(events > 100, "the run did something ({events} events)");
+        prop_assert!(cycles >= 1, "the GC ran during the run");
     }
 }

@@ -69,6 +69,9 @@ pub struct CycleRecord {
     pub globals: u64,
     pub procs: u32,
     pub phase: String,
+    /// This cycle's goal over the previous cycle's marked heap (1 + GOGC/100 plus stacks and
+    /// globals when GOGC binds).
+    pub goal_over_prev_marked: f64,
 }
 
 /// The collector's state in the simulated process.
@@ -111,7 +114,12 @@ pub struct GcState {
     pub records: Vec<CycleRecord>,
     pub stw: Histogram,
     pub peak_heap: u64,
+    /// Peak of allocated goroutine stacks.
+    pub peak_stacks: u64,
     pub goal_sum: f64,
+    pub goal_n: u32,
+    /// goal(n) / marked(n−1) of the last cycle.
+    pub goal_over_prev: f64,
     pub trace: String,
     pub last_gc: Nanos,
 }
@@ -170,7 +178,10 @@ impl GcState {
             records: Vec::new(),
             stw: Histogram::new(),
             peak_heap: 0,
+            peak_stacks: 0,
             goal_sum: 0.0,
+            goal_n: 0,
+            goal_over_prev: 0.0,
             trace: String::new(),
             last_gc: 0,
         }
@@ -183,11 +194,10 @@ impl GcState {
     /// Consumes up to `n` bytes of scan work; returns what was done per kind.
     fn consume(&mut self, mut n: i64) -> [i64; 3] {
         let mut done = [0i64; 3];
-        for k in 0..3 {
-            let d = n.min(self.work_left[k]);
-            self.work_left[k] -= d;
-            done[k] = d;
-            n -= d;
+        for (left, d) in self.work_left.iter_mut().zip(done.iter_mut()) {
+            *d = n.min(*left);
+            *left -= *d;
+            n -= *d;
         }
         done
     }
@@ -369,14 +379,23 @@ impl World {
         let procs = self.gomaxprocs as i32;
         let gc = &mut self.gc;
         let marked = gc.mark_base + gc.black;
+        let prev_marked = gc.ctrl.heap_marked;
         gc.ctrl.end_cycle(gc.t_mark_term as i64, procs);
+        gc.goal_over_prev = if prev_marked > 0 {
+            gc.ctrl.last_heap_goal as f64 / prev_marked as f64
+        } else {
+            0.0
+        };
         gc.ctrl.reset_live(marked);
         gc.ctrl.commit(false);
         gc.heap.flush_mcaches();
         gc.phase = GcPhase::Off;
         gc.cycles += 1;
         gc.last_gc = now;
-        gc.goal_sum += gc.ctrl.last_heap_goal as f64 / gc.ctrl.heap_marked.max(1) as f64;
+        if gc.goal_over_prev > 0.0 {
+            gc.goal_sum += gc.goal_over_prev;
+            gc.goal_n += 1;
+        }
         // Parked workers stay parked; any still queued leave their queues when they next run.
     }
 
@@ -444,6 +463,7 @@ impl World {
             globals: gc.globals,
             procs: self.gomaxprocs,
             phase,
+            goal_over_prev_marked: gc.goal_over_prev,
         });
         gc.stw.record(stw1);
         gc.stw.record(stw2);

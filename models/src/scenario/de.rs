@@ -366,6 +366,18 @@ impl<'de> Deserialize<'de> for Lifetime {
     }
 }
 
+/// A fraction in [0, 1], or a bool (`true` = 1, `false` = 0), for an `alloc` op's `scan`.
+pub fn fraction<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    match toml::Value::deserialize(d)? {
+        toml::Value::Boolean(b) => Ok(if b { 1.0 } else { 0.0 }),
+        toml::Value::Float(f) => Ok(f),
+        toml::Value::Integer(i) => Ok(i as f64),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a fraction in [0, 1] or true/false, got {other}"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

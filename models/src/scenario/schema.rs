@@ -448,8 +448,9 @@ pub enum Op {
         count: CountDist,
         #[serde(default = "default_lifetime")]
         lifetime: Lifetime,
-        /// Fraction of the bytes that hold pointers (scan work for the GC).
-        #[serde(default)]
+        /// Fraction of the bytes that hold pointers (scan work for the GC); `true` is 1,
+        /// `false` 0.
+        #[serde(default, deserialize_with = "super::de::fraction")]
         scan: f64,
     },
     /// A blocking system call (`entersyscall` … `exitsyscall`) that stays `time` in the kernel.

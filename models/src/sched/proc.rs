@@ -108,6 +108,7 @@ impl World {
         self.gs[id as usize].rec = rec;
         self.gs[id as usize].stack_bytes = self.gc.stack_start;
         self.gc.ctrl.max_stack_scan += self.gc.stack_start;
+        self.gc.peak_stacks = self.gc.peak_stacks.max(self.gc.ctrl.max_stack_scan);
         if self.live_gs > self.limits.max_goroutines {
             self.stop = Some(sim_core::StopReason::ResourceLimit(format!(
                 "goroutine limit exceeded: {} goroutines alive (limits.max_goroutines = {})",

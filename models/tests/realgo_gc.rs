@@ -1,0 +1,76 @@
+//! The GC in the simulation against real Go 1.27 (`shared/reference/realgo`, gcsteady).
+//!
+//! What lands today: the heap goal over the previous marked heap for every published row
+//! (the pacer formula with stacks and globals, within 1 %), and the steady-phase cycle counts
+//! where marking is cheap (pointer-free live heap at GOMAXPROCS=2). Every row's cycle count is
+//! printed next to Go's; the rows where mark duration and allocate-black dominate (pointerful
+//! heaps at low GOGC, GOMAXPROCS=1, classic marking) are not calibrated yet.
+
+mod common;
+use common::*;
+
+fn steady_run(row: &std::collections::BTreeMap<String, String>) -> (u32, f64) {
+    let mut sets = vec![
+        format!("runtime.gogc={}", row["GOGC"]),
+        format!("runtime.gomaxprocs={}", row["GOMAXPROCS"]),
+        format!("params.ptr={}", row["arg_ptr"].to_lowercase()),
+    ];
+    if row["variant"] == "nogreentea" {
+        sets.push("gc.mark=\"classic\"".into());
+    }
+    let r = run_file("scenarios/validation/gcsteady.toml", &sets);
+    let steady = r
+        .summary
+        .phases
+        .iter()
+        .find(|p| p.name == "steady")
+        .expect("steady phase");
+    let ratios: Vec<f64> = r
+        .world
+        .gc
+        .records
+        .iter()
+        .filter(|c| c.phase == "steady")
+        .map(|c| c.goal_over_prev_marked)
+        .collect();
+    let mean = ratios.iter().sum::<f64>() / ratios.len().max(1) as f64;
+    (steady.gc_cycles, mean)
+}
+
+#[test]
+fn gcsteady_goal_ratio_and_cheap_mark_cycle_counts() {
+    let mut report = String::new();
+    let mut failures = Vec::new();
+    for row in read_csv("reference/realgo/data/gc_summary.csv") {
+        if row["group"] != "gcsteady"
+            || !(row["variant"] == "gogc" || row["variant"] == "nogreentea")
+        {
+            continue;
+        }
+        let (cycles, ratio) = steady_run(&row);
+        let real_cycles = num(&row, "n_cycles_steady_med");
+        let key = format!(
+            "{} GOGC={} P={} ptr={}",
+            row["variant"], row["GOGC"], row["GOMAXPROCS"], row["arg_ptr"]
+        );
+        report += &format!(
+            "{key}: steady cycles real {real_cycles} model {cycles}; goal/prev marked model {ratio:.4}"
+        );
+        if let Ok(real_ratio) = row["mean_goal_over_prev_live_steady_med"].parse::<f64>() {
+            // gctrace's MiB are truncated, which puts Go's mean up to ~1 % above the exact
+            // ratio; the exact final ratio is the tighter reference.
+            let exact = num(&row, "final_goal_over_live_exact_med");
+            report += &format!(" (real {real_ratio:.4}, exact final {exact:.4})");
+            if (ratio - exact).abs() / exact > 0.01 {
+                failures.push(format!("{key}: goal ratio {ratio:.4} vs {exact:.4}"));
+            }
+        }
+        report.push('\n');
+        let cheap_mark = row["arg_ptr"] == "False" && row["GOMAXPROCS"] == "2";
+        if cheap_mark && (cycles as f64 - real_cycles).abs() / real_cycles > 0.15 {
+            failures.push(format!("{key}: {cycles} cycles vs {real_cycles}"));
+        }
+    }
+    eprint!("{report}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
