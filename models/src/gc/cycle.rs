@@ -27,6 +27,14 @@ use std::fmt::Write;
 
 /// Class id of GC mark worker goroutines (not a user class).
 pub const GC_WORKER_CLASS: u16 = u16::MAX;
+/// Class id of the forcegc helper goroutine (`forcegchelper`).
+pub const FORCEGC_CLASS: u16 = u16::MAX - 1;
+
+/// Runtime goroutines (mark workers, forcegc) do not count in user statistics.
+#[inline]
+pub fn is_runtime_class(class: u16) -> bool {
+    class >= FORCEGC_CLASS
+}
 /// CPU a worker runs before re-checking whether to go on.
 pub const WORKER_QUANTUM: Nanos = 100_000;
 
@@ -122,6 +130,12 @@ pub struct GcState {
     pub goal_over_prev: f64,
     pub trace: String,
     pub last_gc: Nanos,
+    /// Why the cycle being started was triggered.
+    pub kind: TriggerKind,
+    /// The forcegc helper G, created the first time sysmon needs it.
+    pub forcegc_g: GId,
+    pub forcegc_idle: bool,
+    pub forced_cycles: u32,
 }
 
 impl GcState {
@@ -184,6 +198,10 @@ impl GcState {
             goal_over_prev: 0.0,
             trace: String::new(),
             last_gc: 0,
+            kind: TriggerKind::Heap,
+            forcegc_g: NIL,
+            forcegc_idle: true,
+            forced_cycles: 0,
         }
     }
 
@@ -233,12 +251,19 @@ impl World {
         count: u64,
         scan: f64,
         life: Hold,
-    ) -> (Nanos, bool) {
+    ) -> (Nanos, bool, u64) {
         let m = self.gs[g as usize].m;
         let p = self.ms[m as usize].p as usize;
-        let a = self.gc.heap.mallocgc(p, size, count, scan);
+        let trigger = if self.gc.phase == GcPhase::Off {
+            self.gc_memory_inputs();
+            self.gc.ctrl.trigger().0
+        } else {
+            u64::MAX
+        };
+        let live = self.gc.ctrl.heap_live;
+        let a = self.gc.heap.mallocgc(p, size, count, scan, live, trigger);
         self.stats.alloc_bytes += a.bytes;
-        self.stats.alloc_objects += count;
+        self.stats.alloc_objects += a.objects;
         match life {
             Hold::Request => {
                 let gg = &mut self.gs[g as usize];
@@ -273,13 +298,9 @@ impl World {
             }
             _ => self.gc.black += a.bytes,
         }
-        let mut start = false;
-        if a.check_trigger && self.gc.phase == GcPhase::Off {
-            self.gc_memory_inputs();
-            let (trigger, _) = self.gc.ctrl.trigger();
-            start = self.gc.ctrl.heap_live >= trigger;
-        }
-        (assist, start)
+        let start =
+            a.check_trigger && self.gc.phase == GcPhase::Off && self.gc.ctrl.heap_live >= trigger;
+        (assist, start, a.objects)
     }
 
     /// `gcAssistAlloc`: pay for `bytes` of allocation during mark with scan work (stealing
@@ -322,6 +343,12 @@ impl World {
 
     /// `gcStart` from the allocating G: stop the world for sweep termination.
     pub fn gc_start(&mut self, g: GId, now: Nanos) {
+        self.gc_start_kind(g, TriggerKind::Heap, now)
+    }
+
+    /// `gcStart(trigger)`.
+    pub fn gc_start_kind(&mut self, g: GId, kind: TriggerKind, now: Nanos) {
+        self.gc.kind = kind;
         self.gc.phase = GcPhase::SweepTerm;
         self.gc.t_sweep_term = now;
         self.gc.heap0 = self.gc.ctrl.heap_live;
@@ -357,7 +384,7 @@ impl World {
         gc.frac_time = vec![0; procs];
         gc.piece = vec![0; procs];
         gc.ctrl
-            .start_cycle(gc.t_sweep_term as i64, procs as i32, TriggerKind::Heap);
+            .start_cycle(gc.t_sweep_term as i64, procs as i32, gc.kind);
         gc.phase = GcPhase::Mark;
         // gcBgMarkStartWorkers: one worker G per P, parked in the pool.
         while self.gc.workers.len() < procs {
@@ -595,6 +622,51 @@ impl World {
         gg.epoch = gg.epoch.wrapping_add(1);
         let epoch = gg.epoch;
         self.at(now + ns, Ev::Cpu { g: w, epoch });
+    }
+
+    /// sysmon's forced-GC check (`gcTrigger{kind: gcTriggerTime}.test()`): GC on, no cycle
+    /// running, at least one GC done, the last one more than `forcegcperiod` ago. It injects
+    /// the forcegc helper, which calls `gcStart`.
+    pub fn sysmon_forcegc(&mut self, now: Nanos) {
+        let gc = &self.gc;
+        if gc.ctrl.gc_percent < 0
+            || gc.phase != GcPhase::Off
+            || gc.last_gc == 0
+            || now - gc.last_gc <= crate::sched::sysmon::FORCEGC_PERIOD
+            || !gc.forcegc_idle
+        {
+            return;
+        }
+        if self.gc.forcegc_g == NIL {
+            self.gs.push(G::new(2, FORCEGC_CLASS));
+            self.gc.forcegc_g = (self.gs.len() - 1) as GId;
+        }
+        let g = self.gc.forcegc_g;
+        self.gc.forcegc_idle = false;
+        self.gs[g as usize].op_started = false;
+        let mut list = std::mem::take(&mut self.scratch);
+        list.clear();
+        list.push(g);
+        self.injectglist(&mut list, NIL, now);
+        self.scratch = list;
+    }
+
+    /// The forcegc helper runs: start a time-triggered cycle, or park once it is started.
+    pub fn forcegc_step(&mut self, g: GId, now: Nanos) {
+        if !self.gs[g as usize].op_started && self.gc.phase == GcPhase::Off {
+            self.gs[g as usize].op_started = true;
+            self.gc.forced_cycles += 1;
+            self.gc_start_kind(g, TriggerKind::Time, now);
+            return;
+        }
+        self.gc.forcegc_idle = true;
+        let m = self.gs[g as usize].m;
+        let gg = &mut self.gs[g as usize];
+        gg.status = GStatus::Waiting;
+        gg.wait_reason = WaitReason::ForceGcIdle;
+        gg.epoch = gg.epoch.wrapping_add(1);
+        let c = self.costs.g_switch.0;
+        self.schedule(m, now, c);
     }
 
     /// A running worker is asked to stop for a stop-the-world: it counts the work done so far

@@ -33,6 +33,8 @@ pub struct Malloc {
     pub heap_live: u64,
     /// An mcache refill or a large allocation happened: `mallocgc` tests the GC trigger.
     pub check_trigger: bool,
+    /// Objects allocated (fewer than asked when the trigger was reached part-way).
+    pub objects: u64,
 }
 
 /// The heap.
@@ -79,40 +81,67 @@ impl Heap {
         }
     }
 
-    /// `mallocgc` of `count` objects of `size` bytes on P `p` (the counting part).
-    pub fn mallocgc(&mut self, p: usize, size: u64, count: u64, scan_frac: f64) -> Malloc {
+    /// `mallocgc` of up to `count` objects of `size` bytes on P `p` (the counting part). Each
+    /// object is a separate `mallocgc` in the runtime, which tests the trigger after an mcache
+    /// refill or a large object: when `heap_live + growth` reaches `trigger`, allocation stops
+    /// after that object (`objects` says how many were allocated) so the caller can start a
+    /// cycle before the rest.
+    pub fn mallocgc(
+        &mut self,
+        p: usize,
+        size: u64,
+        count: u64,
+        scan_frac: f64,
+        heap_live: u64,
+        trigger: u64,
+    ) -> Malloc {
         let mut m = Malloc::default();
         if size == 0 || count == 0 {
             return m;
         }
         if size > MAX_SMALL_SIZE {
-            // Large: a span of whole pages per object, counted at once.
+            // Large: a span of whole pages per object.
             let bytes = size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
-            m.bytes = bytes.saturating_mul(count);
+            let room = trigger.saturating_sub(heap_live);
+            let n = if room == 0 {
+                1
+            } else {
+                count.min(room.div_ceil(bytes))
+            };
+            m.objects = n;
+            m.bytes = bytes.saturating_mul(n);
             m.heap_live = m.bytes;
             m.check_trigger = true;
         } else {
             let class = size_to_class(size);
-            let (osz, span, nelems) = class_info(class);
-            m.bytes = osz.saturating_mul(count);
+            let (osz, _, nelems) = class_info(class);
             let slots = &mut self.mcache[p][class];
             let mut need = count;
             while need > 0 {
+                let mut refilled = false;
                 if *slots == 0 {
                     // `refill`: a fresh span; all its slots count in heapLive now.
                     *slots = nelems as u32;
                     m.heap_live += nelems * osz;
                     m.check_trigger = true;
-                    let _ = span;
+                    refilled = true;
+                }
+                if refilled && heap_live + m.heap_live >= trigger {
+                    // This object's mallocgc starts a cycle.
+                    *slots -= 1;
+                    need -= 1;
+                    break;
                 }
                 let take = need.min(*slots as u64);
                 *slots -= take as u32;
                 need -= take;
             }
+            m.objects = count - need;
+            m.bytes = osz.saturating_mul(m.objects);
         }
         m.scan = (m.bytes as f64 * scan_frac) as u64;
         self.total_bytes += m.bytes;
-        self.total_objects += count;
+        self.total_objects += m.objects;
         m
     }
 
@@ -156,31 +185,45 @@ mod tests {
     fn a_refill_counts_the_whole_span_in_heap_live() {
         let mut h = Heap::new(1);
         // 120 B rounds up to the 128 B class: 64 objects per 8 KiB span.
-        let m = h.mallocgc(0, 120, 1, 0.0);
+        let m = h.mallocgc(0, 120, 1, 0.0, 0, u64::MAX);
         assert_eq!((m.bytes, m.heap_live, m.check_trigger), (128, 8192, true));
-        let m = h.mallocgc(0, 128, 63, 0.0);
+        let m = h.mallocgc(0, 128, 63, 0.0, 0, u64::MAX);
         assert_eq!(
             (m.heap_live, m.check_trigger),
             (0, false),
             "the span still has slots"
         );
-        let m = h.mallocgc(0, 128, 1, 0.0);
+        let m = h.mallocgc(0, 128, 1, 0.0, 0, u64::MAX);
         assert_eq!(
             (m.heap_live, m.check_trigger),
             (8192, true),
             "the 65th object needs a new span"
         );
         h.flush_mcaches();
-        assert!(h.mallocgc(0, 128, 1, 0.0).check_trigger);
+        assert!(h.mallocgc(0, 128, 1, 0.0, 0, u64::MAX).check_trigger);
     }
 
     #[test]
     fn large_objects_take_whole_pages() {
         let mut h = Heap::new(1);
-        let m = h.mallocgc(0, 40_000, 2, 1.0);
+        let m = h.mallocgc(0, 40_000, 2, 1.0, 0, u64::MAX);
         assert_eq!(m.bytes, 2 * 5 * 8192);
         assert_eq!(m.heap_live, m.bytes);
         assert_eq!(m.scan, m.bytes);
+    }
+
+    #[test]
+    fn allocation_stops_at_the_trigger() {
+        let mut h = Heap::new(1);
+        // 40 KiB objects take 5 pages each: the third crosses a 100 KiB trigger.
+        let m = h.mallocgc(0, 40_000, 10, 0.0, 0, 100 << 10);
+        assert_eq!(m.objects, 3);
+        // Small objects: the refill that crosses the trigger allocates one more object.
+        let m = h.mallocgc(0, 128, 1000, 0.0, 0, 3 * 8192);
+        assert_eq!(
+            m.objects, 129,
+            "two full spans, then the object of the third refill"
+        );
     }
 
     #[test]

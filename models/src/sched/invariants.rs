@@ -70,7 +70,7 @@ impl World {
                     g.goid, g.status
                 ));
             }
-            if g.status != GStatus::Dead && g.class != crate::gc::cycle::GC_WORKER_CLASS {
+            if g.status != GStatus::Dead && !crate::gc::cycle::is_runtime_class(g.class) {
                 live += 1;
             }
             if g.status == GStatus::Running {

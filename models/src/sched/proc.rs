@@ -767,7 +767,7 @@ impl World {
 /// GC mark workers are runtime goroutines: they do not count in user statistics.
 #[inline]
 fn gg_class_is_user(class: u16) -> bool {
-    class != crate::gc::cycle::GC_WORKER_CLASS
+    !crate::gc::cycle::is_runtime_class(class)
 }
 
 fn gcd(mut a: u32, mut b: u32) -> u32 {

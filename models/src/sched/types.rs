@@ -39,6 +39,7 @@ pub enum WaitReason {
     Preempted,
     GcAssistWait,
     GcWorkerIdle,
+    ForceGcIdle,
     Forever,
 }
 
@@ -57,6 +58,7 @@ impl WaitReason {
             WaitReason::Preempted => "preempted",
             WaitReason::GcAssistWait => "GC assist wait",
             WaitReason::GcWorkerIdle => "GC worker (idle)",
+            WaitReason::ForceGcIdle => "force gc (idle)",
             WaitReason::Forever => "chan receive (nil chan)",
         }
     }

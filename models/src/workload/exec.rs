@@ -47,9 +47,10 @@ impl World {
     /// The running G's CPU piece is over: finish the current instruction and go on.
     pub fn cpu_done(&mut self, g: GId, now: Nanos) {
         self.gs[g as usize].remaining = 0;
-        if self.gs[g as usize].class == crate::gc::cycle::GC_WORKER_CLASS {
-            self.gc_worker_step(g, now);
-            return;
+        match self.gs[g as usize].class {
+            crate::gc::cycle::GC_WORKER_CLASS => return self.gc_worker_step(g, now),
+            crate::gc::cycle::FORCEGC_CLASS => return self.forcegc_step(g, now),
+            _ => {}
         }
         self.run_program(g, now);
     }
@@ -121,7 +122,12 @@ impl World {
                     // The assist (or the GC start) this allocation caused is over.
                     return Action::Done;
                 }
-                let n = count.sample(rng);
+                // A partly done allocation resumes with the objects still to allocate.
+                let n = if gg.op_iter > 0 {
+                    gg.op_iter
+                } else {
+                    count.sample(rng)
+                };
                 let sz = size.sample(rng);
                 let hold = match life {
                     Life::Request => Hold::Request,
@@ -221,14 +227,23 @@ impl World {
                         return;
                     }
                 }
-                Action::Done => self.advance(g),
+                Action::Done => {
+                    self.gs[g as usize].op_iter = 0;
+                    self.advance(g);
+                }
                 Action::Alloc(size, n, scan, hold) => {
                     let hold = match hold {
                         Hold::Until(d) => Hold::Until(now.saturating_add(d)),
                         h => h,
                     };
-                    let (assist, start) = self.mallocgc(g, size, n, scan, hold);
+                    let (assist, start, done) = self.mallocgc(g, size, n, scan, hold);
                     self.gs[g as usize].op_started = true;
+                    // If the trigger was reached part-way, the rest is allocated after gcStart.
+                    let gg = &mut self.gs[g as usize];
+                    gg.op_iter = n - done;
+                    if done < n {
+                        gg.op_started = false;
+                    }
                     if start {
                         // mallocgc → gcStart: this G stops the world for sweep termination and
                         // resumes after it.
