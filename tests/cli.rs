@@ -242,11 +242,16 @@ fn pacer_replay_reproduces_go_golden_rows() {
         .args(["pacer-replay", "--builtin", "--scenario", "HighGOGC"])
         .output()
         .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "math/rand scenarios need --inputs"
+    assert!(
+        out.status.success(),
+        "math/rand-driven scenarios are generated too"
     );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 51);
+    let out = gmpsim()
+        .args(["pacer-replay", "--builtin", "--scenario", "Nope"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "unknown scenario");
     let out = gmpsim()
         .args([
             "pacer-replay",

@@ -16,7 +16,7 @@
 //!   `pollFractionalWorkerExit` do between drain batches.
 //! - The 2-minute forced GC and `runtime.GC()` are not modelled yet.
 
-use super::controller::{GC_OVER_ASSIST_WORK, GcController, TriggerKind};
+use super::pacer::{GC_OVER_ASSIST_WORK, GcController, TriggerKind};
 use crate::heap::Heap;
 use crate::scenario::{Gogc, MarkFlavor, MemLimit, Scenario};
 use crate::sched::types::*;
@@ -110,6 +110,8 @@ pub struct GcState {
     pub frac_time: Vec<Nanos>,
     /// Pieces of work a running worker has in flight (bytes).
     pub piece: Vec<i64>,
+    /// Work reserved by worker pieces and assists in flight.
+    pub reserved: i64,
     pub idle_workers: i32,
     /// CPU totals of this cycle and of the run.
     pub cycle_assist: Nanos,
@@ -148,7 +150,7 @@ impl GcState {
             MemLimit::Bytes(b) => b.min(i64::MAX as u64) as i64,
             MemLimit::Off => i64::MAX,
         };
-        let mut ctrl = GcController::init(gogc, limit);
+        let mut ctrl = GcController::new(gogc, limit);
         ctrl.globals_scan = sc.gc.globals.0;
         ctrl.commit(true);
         let flavor = sc.gc.mark.unwrap_or(if sc.runtime.go_version.at_least(26) {
@@ -181,6 +183,7 @@ impl GcState {
             modes: vec![WorkerMode::None; procs],
             frac_time: vec![0; procs],
             piece: vec![0; procs],
+            reserved: 0,
             idle_workers: 0,
             cycle_assist: 0,
             cycle_bg: 0,
@@ -207,6 +210,16 @@ impl GcState {
 
     fn work_total(&self) -> i64 {
         self.work_left.iter().sum()
+    }
+
+    /// Work not yet reserved by a worker piece or an assist in progress.
+    pub fn available(&self) -> i64 {
+        (self.work_total() - self.reserved).max(0)
+    }
+
+    /// All mark work is done (none left, none in flight).
+    pub fn mark_complete(&self) -> bool {
+        self.phase == GcPhase::Mark && self.work_total() == 0 && self.reserved == 0
     }
 
     /// Consumes up to `n` bytes of scan work; returns what was done per kind.
@@ -236,9 +249,9 @@ impl World {
     /// `heapAlloc`): heap + stacks + runtime overhead, nothing retained free.
     fn gc_memory_inputs(&mut self) {
         let c = &mut self.gc.ctrl;
-        c.heap_alloc = c.heap_live;
-        c.heap_free = 0;
-        c.mapped_ready = c.heap_live + c.max_stack_scan + self.gc.overhead;
+        c.mem.heap_alloc = c.heap_live;
+        c.mem.heap_free = 0;
+        c.mem.mapped_ready = c.heap_live + c.max_stack_scan + self.gc.overhead;
     }
 
     /// `mallocgc` for the running G: counts the allocation, holds it for its lifetime, tests
@@ -328,17 +341,36 @@ impl World {
             gg.assist_bytes += 1 + (c.assist_bytes_per_work * stolen as f64) as i64;
             scan_work -= stolen;
         }
-        let done = self.gc.consume(scan_work);
-        let work = done.iter().sum::<i64>();
+        // The G does the work over the assist's CPU time: it is reserved now and taken from
+        // the pool when the assist ends (`gc_assist_done`), so the mark is not over before.
+        let work = scan_work.min(self.gc.available());
+        self.gc.reserved += work;
+        self.gs[g as usize].assist_pending = work;
         let c = &mut self.gc.ctrl;
-        c.globals_scan_work += done[0];
-        c.stack_scan_work += done[1];
-        c.heap_scan_work += done[2];
         self.gs[g as usize].assist_bytes += 1 + (c.assist_bytes_per_work * work as f64) as i64;
         let cpu = self.gc.cpu_for(work);
         self.gc.cycle_assist += cpu;
         self.gc.ctrl.assist_time += cpu as i64;
         cpu
+    }
+
+    /// The assist's CPU time has passed: its work leaves the pool. Returns true when that
+    /// finished the mark (the caller then runs `gc_mark_done`).
+    pub fn gc_assist_done(&mut self, g: GId) -> bool {
+        let work = std::mem::take(&mut self.gs[g as usize].assist_pending);
+        if work == 0 {
+            return false;
+        }
+        self.gc.reserved -= work;
+        if self.gc.phase != GcPhase::Mark {
+            return false;
+        }
+        let done = self.gc.consume(work);
+        let c = &mut self.gc.ctrl;
+        c.globals_scan_work += done[0];
+        c.stack_scan_work += done[1];
+        c.heap_scan_work += done[2];
+        self.gc.mark_complete()
     }
 
     /// `gcStart` from the allocating G: stop the world for sweep termination.
@@ -383,6 +415,7 @@ impl World {
         gc.modes = vec![WorkerMode::None; procs];
         gc.frac_time = vec![0; procs];
         gc.piece = vec![0; procs];
+        gc.reserved = 0;
         gc.ctrl
             .start_cycle(gc.t_sweep_term as i64, procs as i32, gc.kind);
         gc.phase = GcPhase::Mark;
@@ -407,7 +440,7 @@ impl World {
         let gc = &mut self.gc;
         let marked = gc.mark_base + gc.black;
         let prev_marked = gc.ctrl.heap_marked;
-        gc.ctrl.end_cycle(gc.t_mark_term as i64, procs);
+        let _ = gc.ctrl.end_cycle(gc.t_mark_term as i64, procs);
         gc.goal_over_prev = if prev_marked > 0 {
             gc.ctrl.last_heap_goal as f64 / prev_marked as f64
         } else {
@@ -498,7 +531,7 @@ impl World {
 
     /// `findRunnableGCWorker` (findRunnable step 3): a dedicated or fractional worker for `p`.
     pub fn find_runnable_gc_worker(&mut self, p: PId, now: Nanos) -> Option<GId> {
-        if self.gc.phase != GcPhase::Mark || self.gc.work_total() == 0 {
+        if self.gc.phase != GcPhase::Mark || self.gc.available() == 0 {
             return None;
         }
         let w = *self.gc.workers.get(p as usize)?;
@@ -529,7 +562,7 @@ impl World {
 
     /// An idle P runs an idle-mode worker (findRunnable step 10) if the count allows.
     pub fn find_idle_gc_worker(&mut self, p: PId, now: Nanos) -> Option<GId> {
-        if self.gc.phase != GcPhase::Mark || self.gc.work_total() == 0 {
+        if self.gc.phase != GcPhase::Mark || self.gc.available() == 0 {
             return None;
         }
         let w = *self.gc.workers.get(p as usize)?;
@@ -552,6 +585,7 @@ impl World {
         let pi = p as usize;
         // Account for the piece just run.
         let did = std::mem::take(&mut self.gc.piece[pi]);
+        self.gc.reserved -= did;
         if did > 0 {
             let cpu = self.gc.cpu_for(did);
             let done = self.gc.consume(did);
@@ -580,8 +614,13 @@ impl World {
             self.gc_worker_park(w, now);
             return;
         }
-        if self.gc.work_total() == 0 {
+        if self.gc.mark_complete() {
             self.gc_mark_done(w, now);
+            return;
+        }
+        if self.gc.available() == 0 {
+            // The rest is in other workers' or assists' hands.
+            self.gc_worker_park(w, now);
             return;
         }
         let keep = match self.gc.modes[pi] {
@@ -608,9 +647,10 @@ impl World {
         let bytes = self
             .gc
             .bytes_for(WORKER_QUANTUM)
-            .min(self.gc.work_total())
+            .min(self.gc.available())
             .max(1);
         self.gc.piece[pi] = bytes;
+        self.gc.reserved += bytes;
         let ns = self.gc.cpu_for(bytes).max(1);
         let gg = &mut self.gs[w as usize];
         gg.remaining = ns;
@@ -679,7 +719,9 @@ impl World {
         let m = gg.m;
         let p = self.ms[m as usize].p as usize;
         let done = self.gc.bytes_for(now - gg.seg.start);
-        self.gc.piece[p] = self.gc.piece[p].min(done);
+        let keep = self.gc.piece[p].min(done);
+        self.gc.reserved -= self.gc.piece[p] - keep;
+        self.gc.piece[p] = keep;
         self.gs[w as usize].epoch = self.gs[w as usize].epoch.wrapping_add(1);
         self.gc_worker_step(w, now);
     }

@@ -18,7 +18,9 @@
 //! - [`LimiterEvent`] keeps the event type and start time as two fields instead of packing them
 //!   into one word, so the runtime's loss of an event that crosses a 2^61 ns boundary is absent.
 //! - `update` in the test configuration (Go's `test` flag) consumes no in-flight per-P events;
-//!   [`GcCpuLimiter::update_with_events`] is the runtime's non-test path.
+//!   [`GcCpuLimiter::update_with_events`] is the runtime's non-test path. The transitions and
+//!   `reset_capacity` flush without events: a driver with per-P events calls
+//!   `update_with_events(now, ..)` just before them, which leaves them nothing more to flush.
 
 /// `capacityPerProc`: 1 CPU-second of bucket per P.
 pub const CAPACITY_PER_PROC: u64 = 1_000_000_000;
@@ -151,9 +153,7 @@ impl GcCpuLimiter {
                     idle_time += d;
                     idle_from_events += d;
                 }
-                LimiterEventType::MarkAssist | LimiterEventType::ScavengeAssist => {
-                    assist_time += d
-                }
+                LimiterEventType::MarkAssist | LimiterEventType::ScavengeAssist => assist_time += d,
                 LimiterEventType::None => {}
             }
         }
@@ -166,7 +166,10 @@ impl GcCpuLimiter {
         // Idle time is removed after computing the background share, which is a share of the
         // real total time.
         window_total_time = window_total_time.wrapping_sub(idle_time);
-        self.accumulate(window_total_time.wrapping_sub(window_gc_time), window_gc_time);
+        self.accumulate(
+            window_total_time.wrapping_sub(window_gc_time),
+            window_gc_time,
+        );
         idle_from_events
     }
 
@@ -298,7 +301,11 @@ impl LimiterEvent {
 
     /// `limiterEventStamp.duration`: 0 for a stale `now`.
     fn duration(&self, now: i64) -> i64 {
-        if now < self.start { 0 } else { now - self.start }
+        if now < self.start {
+            0
+        } else {
+            now - self.start
+        }
     }
 }
 
@@ -370,7 +377,10 @@ mod tests {
             assert!(!l.limiting());
 
             // Fill exactly to capacity.
-            l.add_assist_time(assist_time(cap_per_proc - MS, 1.0 - GC_BACKGROUND_UTILIZATION));
+            l.add_assist_time(assist_time(
+                cap_per_proc - MS,
+                1.0 - GC_BACKGROUND_UTILIZATION,
+            ));
             l.update(advance(cap_per_proc - MS));
             assert_eq!(l.fill, l.capacity);
             assert!(l.limiting());
@@ -394,7 +404,10 @@ mod tests {
             l.update(advance(cap_per_proc));
             assert_eq!(l.fill, l.capacity);
             assert!(l.limiting());
-            assert_eq!(l.overflow, (cap_per_proc * PROCS / 2) as u64 + base_overflow);
+            assert_eq!(
+                l.overflow,
+                (cap_per_proc * PROCS / 2) as u64 + base_overflow
+            );
 
             // End the cycle with assists left over.
             l.add_assist_time(assist_time(MS, 1.0 - GC_BACKGROUND_UTILIZATION));
@@ -457,7 +470,10 @@ mod tests {
         assert_eq!(evs[0].start, 10 * MS);
         // Stopping accounts only the time since the last consume, into the pools.
         assert_eq!(evs[1].stop(LimiterEventType::Idle, 12 * MS, &mut l), 2 * MS);
-        assert_eq!(evs[0].stop(LimiterEventType::MarkAssist, 13 * MS, &mut l), 0);
+        assert_eq!(
+            evs[0].stop(LimiterEventType::MarkAssist, 13 * MS, &mut l),
+            0
+        );
         assert_eq!((l.idle_time_pool, l.assist_time_pool), (2 * MS, 3 * MS));
         assert_eq!(evs[0].typ, LimiterEventType::None);
     }

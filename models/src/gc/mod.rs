@@ -1,6 +1,7 @@
-//! The garbage collector: the pacer (`mgcpacer.go`) and Go's `TestGcPacer` harness.
+//! The garbage collector: the pacer (`mgcpacer.go`), the GC CPU limiter (`mgclimit.go`), Go's
+//! `TestGcPacer` harness, and the GC cycle in the simulated process (`mgc.go`).
 
-pub mod controller;
 pub mod cycle;
-pub mod replay;
-pub mod scenarios;
+pub mod limiter;
+pub mod pacer;
+pub mod pacer_replay;

@@ -80,7 +80,7 @@ pub const FRACTIONAL_EXIT_SLACK: f64 = 1.2;
 pub fn go_f64_to_i64(f: f64) -> i64 {
     // 2^63 is exactly representable; the valid range is [-2^63, 2^63).
     const TWO63: f64 = 9_223_372_036_854_775_808.0;
-    if f.is_nan() || f >= TWO63 || f < -TWO63 {
+    if !(-TWO63..TWO63).contains(&f) {
         i64::MIN
     } else {
         f as i64
@@ -332,14 +332,8 @@ impl GcController {
             heap_alloc,
         } = self.mem;
         let memory_limit = self.memory_limit as u64;
-        let non_heap = mapped_ready
-            .checked_sub(heap_free.wrapping_add(heap_alloc))
-            .unwrap_or(0);
-        let overage = if mapped_ready > memory_limit {
-            mapped_ready - memory_limit
-        } else {
-            0
-        };
+        let non_heap = mapped_ready.saturating_sub(heap_free.wrapping_add(heap_alloc));
+        let overage = mapped_ready.saturating_sub(memory_limit);
         if non_heap.wrapping_add(overage) >= memory_limit {
             // Non-heap memory alone exceeds the limit: collect continuously.
             return self.heap_marked;
@@ -496,8 +490,7 @@ impl GcController {
             .wrapping_add(self.stack_scan_work)
             .wrapping_add(self.globals_scan_work);
         // Idle time counts for the GC's scan rate but not against the mutator's.
-        let current = ((self.heap_live - self.triggered) as f64
-            * (utilization + idle_utilization))
+        let current = ((self.heap_live - self.triggered) as f64 * (utilization + idle_utilization))
             / (scan_work as f64 * (1.0 - utilization));
         // Max of this and the last 4 measurements: a noisy estimate errs toward early triggers.
         self.cons_mark = current;
@@ -638,7 +631,7 @@ impl GcController {
     /// Models `gcControllerState.removeIdleMarkWorker`.
     pub fn remove_idle_mark_worker(&mut self) {
         let n = self.idle_mark_workers;
-        assert!(n - 1 >= 0, "negative idle mark workers: n={n}");
+        assert!(n > 0, "negative idle mark workers: n={n}");
         self.idle_mark_workers = n - 1;
     }
 
@@ -754,6 +747,8 @@ pub fn background_workers(procs: i32, gcstoptheworld: bool) -> (i64, f64) {
     let mut dedicated = go_f64_to_i64(total_utilization_goal + 0.5);
     let util_error = dedicated as f64 / total_utilization_goal - 1.0;
     let mut fractional = 0.0;
+    // Go's comparison form: a NaN error (procs = 0) means no fractional workers.
+    #[allow(clippy::manual_range_contains)]
     if util_error < -MAX_UTIL_ERROR || util_error > MAX_UTIL_ERROR {
         if dedicated as f64 > total_utilization_goal {
             dedicated -= 1;
@@ -841,7 +836,10 @@ mod tests {
 
     #[test]
     fn small_limits_keep_at_least_the_headroom() {
-        assert_eq!(apply_memory_limit_heap_goal_headroom(512 << 20), 520_764_785);
+        assert_eq!(
+            apply_memory_limit_heap_goal_headroom(512 << 20),
+            520_764_785
+        );
         // 3 % of 10 MiB is below 1 MiB: 1 MiB is subtracted.
         assert_eq!(apply_memory_limit_heap_goal_headroom(10 << 20), 9 << 20);
         // Less than twice the headroom left: the goal is the headroom.
@@ -913,13 +911,19 @@ mod tests {
         let ext = (250i64 << 20) as f64;
         let want = ((200i64 << 20) - ((100 << 20) + 1)) as f64 / (ext - (150i64 << 20) as f64);
         assert_eq!(c.assist_work_per_byte.to_bits(), want.to_bits());
-        // Past even the hard goal (heap scan 10×): goal 400 MiB, live beyond it → ×1.1.
+        // Heap scan 10×: the extension is capped at the hard goal 400 MiB, and with the heap
+        // already past it the goal moves out ×1.1.
         c.heap_scan = 2000 << 20;
-        c.heap_live = 500 << 20;
+        c.heap_live = 420 << 20;
         c.revise();
         let hard = go_f64_to_i64(2.0 * goal as f64);
         let over = go_f64_to_i64(hard as f64 * 1.1);
-        let want = ((2000i64 << 20) - ((100 << 20) + 1)) as f64 / (over - (500i64 << 20)) as f64;
+        let want = ((2000i64 << 20) - ((100 << 20) + 1)) as f64 / (over - (420i64 << 20)) as f64;
+        assert_eq!(c.assist_work_per_byte.to_bits(), want.to_bits());
+        // Beyond even that: the heap distance is floored at 1 byte.
+        c.heap_live = 500 << 20;
+        c.revise();
+        let want = ((2000i64 << 20) - ((100 << 20) + 1)) as f64;
         assert_eq!(c.assist_work_per_byte.to_bits(), want.to_bits());
     }
 
@@ -955,7 +959,16 @@ mod tests {
         let (d6, f6) = frac(6);
         assert_eq!(d6, 1);
         assert_eq!(f6, (1.5 - 1.0) / 6.0);
-        for (p, d) in [(7, 2), (8, 2), (9, 2), (10, 3), (13, 3), (14, 4), (16, 4), (64, 16)] {
+        for (p, d) in [
+            (7, 2),
+            (8, 2),
+            (9, 2),
+            (10, 3),
+            (13, 3),
+            (14, 4),
+            (16, 4),
+            (64, 16),
+        ] {
             assert_eq!(frac(p), (d, 0.0), "procs {p}");
         }
         assert_eq!(background_workers(8, true), (8, 0.0));
@@ -971,14 +984,23 @@ mod tests {
         c.start_cycle(1_000, 2, TriggerKind::Heap);
         assert_eq!(c.fractional_utilization_goal, 0.25);
         assert_eq!(c.dedicated_mark_workers_needed, 0);
-        assert_eq!(c.find_runnable_gc_worker(0, 1_000 + 100), Some(MarkWorkerMode::Fractional));
+        assert_eq!(
+            c.find_runnable_gc_worker(0, 1_000 + 100),
+            Some(MarkWorkerMode::Fractional)
+        );
         assert_eq!(c.find_runnable_gc_worker(26, 1_000 + 100), None);
         assert!(!c.poll_fractional_worker_exit(1_100, 30));
         assert!(c.poll_fractional_worker_exit(1_100, 31));
         let mut c = GcController::new(100, i64::MAX);
         c.start_cycle(0, 8, TriggerKind::Heap);
-        assert_eq!(c.find_runnable_gc_worker(0, 1), Some(MarkWorkerMode::Dedicated));
-        assert_eq!(c.find_runnable_gc_worker(0, 1), Some(MarkWorkerMode::Dedicated));
+        assert_eq!(
+            c.find_runnable_gc_worker(0, 1),
+            Some(MarkWorkerMode::Dedicated)
+        );
+        assert_eq!(
+            c.find_runnable_gc_worker(0, 1),
+            Some(MarkWorkerMode::Dedicated)
+        );
         assert_eq!(c.find_runnable_gc_worker(0, 1), None);
         c.mark_worker_stop(MarkWorkerMode::Dedicated, 10);
         assert_eq!(c.dedicated_mark_workers_needed, 1);
@@ -1031,7 +1053,10 @@ mod tests {
         let before = c.assist_work_per_byte;
         c.update(1 << 20, 500, true);
         assert_eq!((c.heap_live, c.heap_scan), (1000 + (1 << 20), 500));
-        assert_ne!(c.assist_work_per_byte, before, "update revises while marking");
+        assert_ne!(
+            c.assist_work_per_byte, before,
+            "update revises while marking"
+        );
         let mut d = 0;
         c.add_scannable_stack(Some(&mut d), 4096);
         assert_eq!((c.max_stack_scan, d), (0, 4096));
@@ -1047,16 +1072,37 @@ mod tests {
         // A small debt is rounded up to gcOverAssistWork.
         c.bg_scan_credit = 0;
         let s = c.assist_steal(-1000);
-        assert_eq!(s, AssistSteal { scan_work: 65536, stolen: 0, credited_bytes: 0 });
+        assert_eq!(
+            s,
+            AssistSteal {
+                scan_work: 65536,
+                stolen: 0,
+                credited_bytes: 0
+            }
+        );
         // Enough background credit pays the over-assisted debt in full.
         c.bg_scan_credit = 100_000;
         let s = c.assist_steal(-1000);
-        assert_eq!(s, AssistSteal { scan_work: 0, stolen: 65536, credited_bytes: 131072 });
+        assert_eq!(
+            s,
+            AssistSteal {
+                scan_work: 0,
+                stolen: 65536,
+                credited_bytes: 131072
+            }
+        );
         assert_eq!(c.bg_scan_credit, 100_000 - 65536);
         // Partial credit: 1 + 2·stolen bytes.
         c.bg_scan_credit = 100;
         let s = c.assist_steal(-400_000);
-        assert_eq!(s, AssistSteal { scan_work: 200_000 - 100, stolen: 100, credited_bytes: 201 });
+        assert_eq!(
+            s,
+            AssistSteal {
+                scan_work: 200_000 - 100,
+                stolen: 100,
+                credited_bytes: 201
+            }
+        );
         assert_eq!(c.assist_credit_for_work(10), 21);
         let mut p = 0;
         assert!(!c.add_assist_time(&mut p, 5000));

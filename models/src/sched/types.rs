@@ -127,6 +127,8 @@ pub struct G {
     /// Heap bytes (and scannable bytes) it holds until its request completes / it exits.
     pub owned_req: (u64, u64),
     pub owned_g: (u64, u64),
+    /// Scan work of the assist it is performing.
+    pub assist_pending: i64,
 }
 
 impl G {
@@ -162,6 +164,7 @@ impl G {
             assist_bytes: 0,
             owned_req: (0, 0),
             owned_g: (0, 0),
+            assist_pending: 0,
         }
     }
 }

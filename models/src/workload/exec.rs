@@ -230,6 +230,12 @@ impl World {
                 Action::Done => {
                     self.gs[g as usize].op_iter = 0;
                     self.advance(g);
+                    if self.gc_assist_done(g) {
+                        // Its assist finished the mark work: gcMarkDone.
+                        self.g_stops(g, now);
+                        self.gc_mark_done(g, now);
+                        return;
+                    }
                 }
                 Action::Alloc(size, n, scan, hold) => {
                     let hold = match hold {
@@ -251,9 +257,7 @@ impl World {
                         self.gc_start(g, now);
                         return;
                     }
-                    if self.gc.phase == crate::gc::cycle::GcPhase::Mark
-                        && self.gc.work_left.iter().sum::<i64>() == 0
-                    {
+                    if self.gc.mark_complete() {
                         // Its assist finished the mark work: gcMarkDone.
                         self.g_stops(g, now);
                         self.gc_mark_done(g, now);
