@@ -152,7 +152,11 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
         out::write_summary(dir, &res.summary)
             .with_context(|| format!("writing {}", dir.display()))?;
     }
-    if res.summary.stop_reason.contains("limit") && !res.summary.stop_reason.starts_with("time") {
+    use sim_core::StopReason;
+    if matches!(
+        res.outcome.reason,
+        StopReason::ResourceLimit(_) | StopReason::Failed(_) | StopReason::EventLimit
+    ) {
         eprintln!("gmpsim: the run stopped early: {}", res.summary.stop_reason);
         return Ok(ExitCode::from(1));
     }

@@ -264,3 +264,17 @@ fn pacer_replay_reproduces_go_golden_rows() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_program_panic_stops_the_run_with_exit_1() {
+    let dir = tmpdir("panic");
+    let f = dir.join("panic.toml");
+    std::fs::write(
+        &f,
+        "[meta]\nname = \"p\"\nduration = \"1s\"\n[[channels]]\nname = \"c\"\n[[goroutines]]\nname = \"m\"\ncount = 1\nprogram = [{ op = \"close\", chan = \"c\" }, { op = \"close\", chan = \"c\" }]\n",
+    )
+    .expect("write");
+    let out = gmpsim().arg("run").arg(&f).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("close of closed channel"));
+}

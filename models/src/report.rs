@@ -155,6 +155,7 @@ fn reason(r: &StopReason) -> String {
         StopReason::Drained => "no more events (every goroutine finished or blocked)".into(),
         StopReason::Finished => "finished".into(),
         StopReason::ResourceLimit(s) => s.clone(),
+        StopReason::Failed(s) => format!("the program failed: {s}"),
     }
 }
 

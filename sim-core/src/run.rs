@@ -26,6 +26,8 @@ pub enum StopReason {
     Finished,
     /// A resource limit of the model (goroutines, memory, threads) was exceeded.
     ResourceLimit(String),
+    /// The simulated program failed (a Go panic or fatal error in the workload).
+    Failed(String),
 }
 
 /// A simulation model driven by the loop.

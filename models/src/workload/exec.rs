@@ -599,6 +599,11 @@ impl World {
 
     // ----- synchronisation -----
 
+    /// The simulated program panics (a Go `panic` or fatal error): the run stops.
+    fn fail(&mut self, msg: &str) {
+        self.stop = Some(StopReason::Failed(msg.to_string()));
+    }
+
     fn block_on(&mut self, g: GId, why: WaitReason) {
         let gg = &mut self.gs[g as usize];
         gg.status = GStatus::Waiting;
@@ -609,9 +614,7 @@ impl World {
     fn chan_send(&mut self, g: GId, c: u32, p: PId, now: Nanos) -> bool {
         let ch = &mut self.sync.chans[c as usize];
         if ch.closed {
-            self.stop = Some(StopReason::ResourceLimit(
-                "panic: send on closed channel".into(),
-            ));
+            self.fail("panic: send on closed channel");
             return false;
         }
         if let Some(r) = ch.recvq.pop_front() {
@@ -654,9 +657,7 @@ impl World {
     fn chan_close(&mut self, c: u32, p: PId, now: Nanos) -> bool {
         let ch = &mut self.sync.chans[c as usize];
         if ch.closed {
-            self.stop = Some(StopReason::ResourceLimit(
-                "panic: close of closed channel".into(),
-            ));
+            self.fail("panic: close of closed channel");
             return false;
         }
         ch.closed = true;
@@ -682,9 +683,7 @@ impl World {
     fn mutex_unlock(&mut self, x: u32, p: PId, now: Nanos) -> bool {
         let mu = &mut self.sync.mutexes[x as usize];
         if !mu.locked {
-            self.stop = Some(StopReason::ResourceLimit(
-                "fatal error: sync: unlock of unlocked mutex".into(),
-            ));
+            self.fail("fatal error: sync: unlock of unlocked mutex");
             return false;
         }
         match mu.waiters.pop_front() {
@@ -698,9 +697,7 @@ impl World {
         let wg = &mut self.sync.wgs[w as usize];
         wg.count += n;
         if wg.count < 0 {
-            self.stop = Some(StopReason::ResourceLimit(
-                "panic: sync: negative WaitGroup counter".into(),
-            ));
+            self.fail("panic: sync: negative WaitGroup counter");
             return;
         }
         if wg.count == 0 && !wg.waiters.is_empty() {
