@@ -224,7 +224,6 @@ impl World {
         for c in &sc.goroutines {
             programs.push(compile_class(c, &mut names).map_err(BuildError)?);
         }
-        let class_count = programs.len();
         let mut handler_class = Vec::new();
         for a in &sc.arrivals {
             handler_class.push(programs.len() as u16);
@@ -301,7 +300,7 @@ impl World {
             coprimes: Vec::new(),
             sync: SyncObjects::new(sc),
             sources: Sources::new(sc, &rng, handler_class, client_class),
-            stats: Stats::new(gomaxprocs as usize),
+            stats: Stats::new(),
             gc: crate::gc::cycle::GcState::new(sc, gomaxprocs as usize),
             scratch: Vec::with_capacity(256),
             out: Vec::with_capacity(64),
@@ -309,7 +308,6 @@ impl World {
             run_log: Vec::new(),
             stop: None,
         };
-        let _ = class_count;
         w.stats.record_goroutines = w.opts.record;
         w.stats.phase_start(0, "main");
         // M0 and sysmon (M1) exist from the start.

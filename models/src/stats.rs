@@ -66,8 +66,14 @@ pub struct Stats {
     pub records: Vec<GRecord>,
 }
 
+impl Default for Stats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Stats {
-    pub fn new(_procs: usize) -> Self {
+    pub fn new() -> Self {
         Stats {
             latency: Histogram::new(),
             sched_latency: Histogram::new(),
@@ -102,9 +108,6 @@ impl Stats {
             records: Vec::new(),
         }
     }
-
-    /// Per-P arrays follow GOMAXPROCS (nothing per-P is kept here yet).
-    pub fn resize(&mut self, _procs: usize, _now: Nanos) {}
 
     /// Ends the current phase and starts `name` at `now`.
     pub fn phase_start(&mut self, now: Nanos, name: &str) {

@@ -746,7 +746,6 @@ impl World {
             self.allp.truncate(n as usize);
         }
         self.gomaxprocs = n;
-        self.stats.resize(n as usize, now);
         self.gc.heap.resize(n as usize);
         self.coprimes = (1..=n).filter(|c| gcd(*c, n) == 1).collect();
         self.pidle.clear();
