@@ -123,6 +123,8 @@ pub struct GcSummary {
     pub memory_limit: Option<u64>,
     /// Heap + stacks + runtime overhead at its peak.
     pub peak_rss_bytes: u64,
+    /// Assists that parked on the assist queue for lack of mark work.
+    pub assist_parks: u64,
 }
 
 /// Everything `gmpsim run` reports.
@@ -276,6 +278,7 @@ impl Summary {
                     memory_limit: (g.ctrl.memory_limit != i64::MAX)
                         .then_some(g.ctrl.memory_limit as u64),
                     peak_rss_bytes: g.peak_heap + g.peak_stacks + g.overhead,
+                    assist_parks: g.assist_parks,
                 }
             },
         }

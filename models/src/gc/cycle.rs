@@ -35,6 +35,9 @@ pub const FORCEGC_CLASS: u16 = u16::MAX - 1;
 pub fn is_runtime_class(class: u16) -> bool {
     class >= FORCEGC_CLASS
 }
+/// `gc_assist_alloc`'s answer when the G must park on the assist queue.
+pub const ASSIST_PARK: Nanos = Nanos::MAX;
+
 /// CPU a worker runs before re-checking whether to go on.
 pub const WORKER_QUANTUM: Nanos = 100_000;
 
@@ -112,6 +115,10 @@ pub struct GcState {
     pub piece: Vec<i64>,
     /// Work reserved by worker pieces and assists in flight.
     pub reserved: i64,
+    /// `work.assistQueue`: Gs parked until background credit pays their debt.
+    pub assist_queue: std::collections::VecDeque<GId>,
+    /// Assists that parked for lack of work (counted over the run).
+    pub assist_parks: u64,
     pub idle_workers: i32,
     /// CPU totals of this cycle and of the run.
     pub cycle_assist: Nanos,
@@ -184,6 +191,8 @@ impl GcState {
             frac_time: vec![0; procs],
             piece: vec![0; procs],
             reserved: 0,
+            assist_queue: std::collections::VecDeque::new(),
+            assist_parks: 0,
             idle_workers: 0,
             cycle_assist: 0,
             cycle_bg: 0,
@@ -344,6 +353,10 @@ impl World {
         // The G does the work over the assist's CPU time: it is reserved now and taken from
         // the pool when the assist ends (`gc_assist_done`), so the mark is not over before.
         let work = scan_work.min(self.gc.available());
+        if work == 0 {
+            // No work to take: `gcParkAssist`, until background credit pays the debt.
+            return ASSIST_PARK;
+        }
         self.gc.reserved += work;
         self.gs[g as usize].assist_pending = work;
         let c = &mut self.gc.ctrl;
@@ -352,6 +365,42 @@ impl World {
         self.gc.cycle_assist += cpu;
         self.gc.ctrl.assist_time += cpu as i64;
         cpu
+    }
+
+    /// `gcFlushBgCredit`: background work pays the queued assists first, in order (a partly
+    /// paid one goes to the back); what is left becomes `bgScanCredit`. Paid Gs are readied to
+    /// the tail of P's local queue.
+    fn gc_flush_bg_credit(&mut self, mut credit: i64, p: PId, now: Nanos) {
+        for _ in 0..self.gc.assist_queue.len() {
+            if credit <= 0 {
+                break;
+            }
+            let Some(g) = self.gc.assist_queue.pop_front() else {
+                break;
+            };
+            let c = &self.gc.ctrl;
+            let have = (c.assist_bytes_per_work * credit as f64) as i64;
+            let gg = &mut self.gs[g as usize];
+            if have >= -gg.assist_bytes {
+                credit -= (c.assist_work_per_byte * -gg.assist_bytes as f64) as i64;
+                gg.assist_bytes = 0;
+                self.ready(g, p, false, now);
+            } else {
+                gg.assist_bytes += have;
+                credit = 0;
+                self.gc.assist_queue.push_back(g);
+            }
+        }
+        self.gc.ctrl.bg_scan_credit += credit.max(0);
+    }
+
+    /// `gcParkAssist`: the allocating G waits on the assist queue.
+    pub fn gc_park_assist(&mut self, g: GId) {
+        self.gc.assist_parks += 1;
+        let gg = &mut self.gs[g as usize];
+        gg.status = GStatus::Waiting;
+        gg.wait_reason = WaitReason::GcAssistWait;
+        self.gc.assist_queue.push_back(g);
     }
 
     /// The assist's CPU time has passed: its work leaves the pool. Returns true when that
@@ -450,6 +499,13 @@ impl World {
         gc.ctrl.commit(false);
         gc.heap.flush_mcaches();
         gc.phase = GcPhase::Off;
+        // gcWakeAllAssists: parked assists run again; their remaining debt is dropped.
+        let mut woken: Vec<GId> = gc.assist_queue.drain(..).collect();
+        for &g in &woken {
+            self.gs[g as usize].assist_bytes = 0;
+        }
+        self.injectglist(&mut woken, NIL, now);
+        let gc = &mut self.gc;
         gc.cycles += 1;
         gc.last_gc = now;
         if gc.goal_over_prev > 0.0 {
@@ -593,7 +649,7 @@ impl World {
             c.globals_scan_work += done[0];
             c.stack_scan_work += done[1];
             c.heap_scan_work += done[2];
-            c.bg_scan_credit += done.iter().sum::<i64>();
+            let credit = done.iter().sum::<i64>();
             match self.gc.modes[pi] {
                 WorkerMode::Dedicated => {
                     c.dedicated_mark_time += cpu as i64;
@@ -609,6 +665,7 @@ impl World {
                     self.gc.cycle_idle += cpu;
                 }
             }
+            self.gc_flush_bg_credit(credit, p, now);
         }
         if self.gc.phase != GcPhase::Mark || self.stw.active {
             self.gc_worker_park(w, now);

@@ -263,6 +263,13 @@ impl World {
                         self.gc_mark_done(g, now);
                         return;
                     }
+                    if assist == crate::gc::cycle::ASSIST_PARK {
+                        // No mark work to take: wait on the assist queue for background credit.
+                        self.g_stops(g, now);
+                        self.gc_park_assist(g);
+                        self.park_and_schedule(m, now);
+                        return;
+                    }
                     if assist > 0 {
                         self.start_piece(
                             g,
