@@ -8,13 +8,14 @@
 //!   per KiB (`costs.mark_per_kib_*`). Objects allocated during mark are black (marked, not
 //!   scanned); objects that die during mark float to the next cycle.
 //! - Sweeping is instantaneous at mark termination (no proportional sweep, no background
-//!   sweeper); the scavenger and the GC CPU limiter are not modelled yet.
-//! - An assist that cannot get enough work (the mark is almost done) does not park on the assist
-//!   queue; its remaining debt is dropped, as the runtime does at mark termination.
+//!   sweeper); the scavenger is not modelled and the GC CPU limiter is not wired in yet.
+//! - An assist that finds no work left to take parks on the assist queue; one that gets part
+//!   of its work does it and keeps the rest of its debt for its next allocation (the runtime
+//!   would retry or park at once).
 //! - Workers run in pieces of `WORKER_QUANTUM` of CPU and decide between pieces whether to go on
 //!   (fractional: above 1.2× its goal; idle: other work appeared), as `pollWork` and
 //!   `pollFractionalWorkerExit` do between drain batches.
-//! - The 2-minute forced GC and `runtime.GC()` are not modelled yet.
+//! - `runtime.GC()` is not modelled yet; the 2-minute forced GC is.
 
 use super::pacer::{GC_OVER_ASSIST_WORK, GcController, TriggerKind};
 use crate::heap::Heap;
