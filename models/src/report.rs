@@ -125,6 +125,8 @@ pub struct GcSummary {
     pub peak_rss_bytes: u64,
     /// Assists that parked on the assist queue for lack of mark work.
     pub assist_parks: u64,
+    /// Cycles that ended with the GC CPU limiter on (assists off).
+    pub limited_cycles: u32,
 }
 
 /// Everything `gmpsim run` reports.
@@ -279,6 +281,7 @@ impl Summary {
                         .then_some(g.ctrl.memory_limit as u64),
                     peak_rss_bytes: g.peak_heap + g.peak_stacks + g.overhead,
                     assist_parks: g.assist_parks,
+                    limited_cycles: g.limited_cycles,
                 }
             },
         }

@@ -388,6 +388,10 @@ impl World {
     pub fn set_activity(&mut self, p: PId, a: PActivity, now: Nanos) {
         let pp = &mut self.allp[p as usize];
         let dt = now.saturating_sub(pp.activity_since);
+        if pp.activity == PActivity::Idle && dt > 0 {
+            // `sched.idleTime` for the GC CPU limiter.
+            self.gc.limiter.add_idle_time(dt as i64);
+        }
         match pp.activity {
             PActivity::User => pp.user_ns += dt,
             PActivity::Scheduler => pp.sched_ns += dt,

@@ -158,3 +158,68 @@ fn cycles_start_at_the_pacer_trigger() {
     );
     assert_eq!(first.heap_goal, 4 * MIB);
 }
+
+const SPIRAL: &str = r#"
+[meta]
+name = "spiral"
+duration = "3s"
+[runtime]
+gomaxprocs = 2
+gogc = "off"
+gomemlimit = "64MiB"
+[[goroutines]]
+name = "main"
+count = 1
+program = [
+  { op = "alloc", size = "32KiB", count = 2560, lifetime = "forever", scan = 0.5 },
+  { op = "repeat", n = "forever", body = [
+    { op = "compute", time = "200us" },
+    { op = "alloc", size = "128B", count = 8192, lifetime = "0s" },
+  ] },
+]
+[[goroutines]]
+name = "other"
+count = 1
+program = [{ op = "repeat", n = "forever", body = [
+  { op = "compute", time = "1ms" }, { op = "alloc", size = "1KiB", count = 64, lifetime = "0s" },
+] }]
+"#;
+
+/// A limit below the live heap: the goal collapses to the marked heap, cycles run back to
+/// back, and the GC CPU limiter turns assists off to hold GC near 50 % of the CPU.
+#[test]
+fn a_limit_below_the_live_heap_runs_gc_back_to_back_under_the_cpu_limiter() {
+    let r = run(SPIRAL, &[]);
+    let gc = &r.summary.gc;
+    assert!(
+        gc.limited_cycles > 5,
+        "the limiter engaged in {} cycles",
+        gc.limited_cycles
+    );
+    assert!(
+        (0.40..=0.62).contains(&gc.cpu_fraction),
+        "GC CPU {:.3}",
+        gc.cpu_fraction
+    );
+    let recs = &r.world.gc.records;
+    let gaps: Vec<u64> = recs
+        .windows(2)
+        .skip(2)
+        .map(|w| w[1].start_ns - (w[0].start_ns + w[0].stw1_ns + w[0].mark_ns + w[0].stw2_ns))
+        .collect();
+    let back_to_back = gaps.iter().filter(|g| **g < 2_000_000).count();
+    assert!(
+        back_to_back * 10 >= gaps.len() * 9,
+        "{back_to_back} of {} cycles start right after the previous one",
+        gaps.len()
+    );
+    // A higher limit does not spiral.
+    let r = run(SPIRAL, &["runtime.gomemlimit=1GiB"]);
+    assert_eq!(r.summary.gc.limited_cycles, 0);
+    assert!(
+        r.summary.gc.cycles * 4 < gc.cycles,
+        "{} vs {} cycles",
+        r.summary.gc.cycles,
+        gc.cycles
+    );
+}

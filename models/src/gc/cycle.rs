@@ -8,7 +8,8 @@
 //!   per KiB (`costs.mark_per_kib_*`). Objects allocated during mark are black (marked, not
 //!   scanned); objects that die during mark float to the next cycle.
 //! - Sweeping is instantaneous at mark termination (no proportional sweep, no background
-//!   sweeper); the scavenger is not modelled and the GC CPU limiter is not wired in yet.
+//!   sweeper); the scavenger is not modelled. The GC CPU limiter switches assists off; it is
+//!   updated at STW transitions and from `findRunnableGCWorker`, not on every assist flush.
 //! - An assist that finds no work left to take parks on the assist queue; one that gets part
 //!   of its work does it and keeps the rest of its debt for its next allocation (the runtime
 //!   would retry or park at once).
@@ -120,6 +121,10 @@ pub struct GcState {
     pub assist_queue: std::collections::VecDeque<GId>,
     /// Assists that parked for lack of work (counted over the run).
     pub assist_parks: u64,
+    /// The GC CPU limiter (`gcCPULimiter`).
+    pub limiter: super::limiter::GcCpuLimiter,
+    /// Cycles that ended with the limiter on.
+    pub limited_cycles: u32,
     pub idle_workers: i32,
     /// CPU totals of this cycle and of the run.
     pub cycle_assist: Nanos,
@@ -194,6 +199,8 @@ impl GcState {
             reserved: 0,
             assist_queue: std::collections::VecDeque::new(),
             assist_parks: 0,
+            limiter: super::limiter::GcCpuLimiter::new(0, procs as i32),
+            limited_cycles: 0,
             idle_workers: 0,
             cycle_assist: 0,
             cycle_bg: 0,
@@ -331,7 +338,8 @@ impl World {
     fn gc_assist_alloc(&mut self, g: GId, bytes: i64) -> Nanos {
         let gg = &mut self.gs[g as usize];
         gg.assist_bytes -= bytes;
-        if gg.assist_bytes >= 0 {
+        if gg.assist_bytes >= 0 || self.gc.limiter.limiting() {
+            // In credit, or the CPU limiter is on: no assist, the debt stays.
             return 0;
         }
         let c = &mut self.gc.ctrl;
@@ -365,6 +373,7 @@ impl World {
         let cpu = self.gc.cpu_for(work);
         self.gc.cycle_assist += cpu;
         self.gc.ctrl.assist_time += cpu as i64;
+        self.gc.limiter.add_assist_time(cpu as i64);
         cpu
     }
 
@@ -431,6 +440,7 @@ impl World {
     /// `gcStart(trigger)`.
     pub fn gc_start_kind(&mut self, g: GId, kind: TriggerKind, now: Nanos) {
         self.gc.kind = kind;
+        self.gc.limiter.start_gc_transition(true, now as i64);
         self.gc.phase = GcPhase::SweepTerm;
         self.gc.t_sweep_term = now;
         self.gc.heap0 = self.gc.ctrl.heap_live;
@@ -440,6 +450,7 @@ impl World {
     /// `gcMarkDone` from whoever finished the last work: stop the world for mark termination.
     pub fn gc_mark_done(&mut self, g: GId, now: Nanos) {
         self.gc.phase = GcPhase::MarkTerm;
+        self.gc.limiter.start_gc_transition(false, now as i64);
         self.gc.t_mark_term = now;
         self.gc.heap1 = self.gc.ctrl.heap_live;
         self.stop_the_world(g, StwKind::GcMarkTerm, now);
@@ -509,6 +520,8 @@ impl World {
         let gc = &mut self.gc;
         gc.cycles += 1;
         gc.last_gc = now;
+        gc.limiter.numgc = gc.cycles;
+        gc.limited_cycles += gc.limiter.limiting() as u32;
         if gc.goal_over_prev > 0.0 {
             gc.goal_sum += gc.goal_over_prev;
             gc.goal_n += 1;
@@ -591,6 +604,9 @@ impl World {
         if self.gc.phase != GcPhase::Mark || self.gc.available() == 0 {
             return None;
         }
+        if self.gc.limiter.need_update(now as i64) {
+            self.gc.limiter.update(now as i64);
+        }
         let w = *self.gc.workers.get(p as usize)?;
         if self.gs[w as usize].status != GStatus::Waiting {
             return None;
@@ -664,6 +680,8 @@ impl World {
                 _ => {
                     c.idle_mark_time += cpu as i64;
                     self.gc.cycle_idle += cpu;
+                    // The limiter counts idle-worker time as idle.
+                    self.gc.limiter.add_idle_time(cpu as i64);
                 }
             }
             self.gc_flush_bg_credit(credit, p, now);

@@ -747,6 +747,10 @@ impl World {
         }
         self.gomaxprocs = n;
         self.gc.heap.resize(n as usize);
+        if self.gc.limiter.nprocs != n as i32 {
+            // A real resize (not a GC's start-the-world): the limiter's capacity follows it.
+            self.gc.limiter.reset_capacity(now as i64, n as i32);
+        }
         self.coprimes = (1..=n).filter(|c| gcd(*c, n) == 1).collect();
         self.pidle.clear();
         for i in (0..n).rev() {

@@ -140,6 +140,10 @@ impl World {
         self.procresize_stw(n, cur, now);
         self.stw.active = false;
         self.stats.stw_pause(now - self.stw.started);
+        if matches!(kind, StwKind::GcSweepTerm | StwKind::GcMarkTerm) {
+            // The whole pause counts as GC time on every P.
+            self.gc.limiter.finish_gc_transition(now as i64);
+        }
         match kind {
             StwKind::GcSweepTerm => {
                 self.gc.stw1 = now - self.gc.t_sweep_term;
