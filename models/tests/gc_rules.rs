@@ -223,3 +223,57 @@ fn a_limit_below_the_live_heap_runs_gc_back_to_back_under_the_cpu_limiter() {
         gc.cycles
     );
 }
+
+const STEP: &str = r#"
+[meta]
+name = "step"
+duration = "3s"
+[runtime]
+gomaxprocs = 4
+[[goroutines]]
+name = "main"
+count = 1
+program = [
+  { op = "alloc", size = "32KiB", count = 1024, lifetime = "forever", scan = 1.0 },
+  { op = "phase", name = "slow" },
+  { op = "repeat", n = 800, body = [
+    { op = "compute", time = "2ms" },
+    { op = "alloc", size = "128B", count = 8192, lifetime = "0s" },
+  ] },
+  { op = "phase", name = "fast" },
+  { op = "repeat", n = "forever", body = [
+    { op = "compute", time = "100us" },
+    { op = "alloc", size = "128B", count = 8192, lifetime = "0s" },
+  ] },
+]
+"#;
+
+/// A step up in the allocation rate: the pacer's cons/mark estimate lags by a cycle, the
+/// runway is too short, and assists make up the difference in the cycles after the step.
+#[test]
+fn a_step_up_in_allocation_rate_produces_assists() {
+    let r = run(STEP, &[]);
+    let recs = &r.world.gc.records;
+    let slow: Vec<u64> = recs
+        .iter()
+        .filter(|c| c.phase == "slow")
+        .map(|c| c.assist_cpu_ns)
+        .collect();
+    let fast: Vec<u64> = recs
+        .iter()
+        .filter(|c| c.phase == "fast")
+        .map(|c| c.assist_cpu_ns)
+        .collect();
+    assert!(
+        slow.len() > 10 && fast.len() > 5,
+        "{} slow and {} fast cycles",
+        slow.len(),
+        fast.len()
+    );
+    let before = slow[slow.len() - 5..].iter().sum::<u64>() / 5;
+    let after = fast[..3].iter().sum::<u64>() / 3;
+    assert!(
+        after >= 2 * before,
+        "assist CPU per cycle {before} ns before the step, {after} ns after"
+    );
+}
