@@ -74,3 +74,55 @@ fn gcsteady_goal_ratio_and_cheap_mark_cycle_counts() {
     eprint!("{report}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The leak program: each leaked goroutine keeps a 2 KiB stack (Go: 2051 B/g measured), the
+/// stacks enter the heap goal through the scanned stack bytes, and the goal grows with the
+/// goroutine count. GC cycle counts are printed next to Go's (not calibrated yet).
+#[test]
+fn leaked_goroutines_grow_stacks_and_the_heap_goal() {
+    for row in read_csv("reference/realgo/data/leak_summary.csv") {
+        let (p, payload) = (row["GOMAXPROCS"].clone(), row["arg_payload"].clone());
+        let r = run_file(
+            "scenarios/validation/leak.toml",
+            &[
+                format!("runtime.gomaxprocs={p}"),
+                format!("params.payload={payload}B"),
+            ],
+        );
+        let alive = r.summary.goroutines.alive_at_end;
+        let leaked = num(&row, "leaked_med");
+        assert!(
+            (alive as f64 - leaked).abs() / leaked < 0.01,
+            "{alive} goroutines alive vs {leaked} leaked"
+        );
+        let stack_per_g = r.world.gc.ctrl.max_stack_scan as f64 / alive as f64;
+        let real_stack = num(&row, "stack_bytes_per_g_med");
+        assert!(
+            (stack_per_g - real_stack).abs() / real_stack < 0.01,
+            "stack {stack_per_g} B/g vs {real_stack}"
+        );
+        let recs = &r.world.gc.records;
+        let (first, last) = (recs.first().expect("cycles"), recs.last().expect("cycles"));
+        assert!(
+            last.heap_goal > 5 * first.heap_goal,
+            "the goal grows: {} → {}",
+            first.heap_goal,
+            last.heap_goal
+        );
+        assert!(last.stacks > 0, "scanned stacks enter the goal");
+        let c = &r.world.gc.ctrl;
+        let expect = c.heap_marked + (c.heap_marked + c.last_stack_scan + c.globals_scan);
+        assert_eq!(
+            c.heap_goal(),
+            expect.max(c.sweep_dist_min_trigger),
+            "goal = live + (live + stacks + globals) at GOGC=100"
+        );
+        eprintln!(
+            "leak P={p} payload={payload}: GC cycles real {} model {}; final goal real {:.1} MiB model {:.1} MiB",
+            row["gc_cycles_med"],
+            r.summary.gc.cycles,
+            num(&row, "heap_goal_bytes_med") / 1048576.0,
+            c.heap_goal() as f64 / 1048576.0
+        );
+    }
+}
