@@ -9,7 +9,9 @@
 //!   scanned); objects that die during mark float to the next cycle.
 //! - Sweeping is instantaneous at mark termination (no proportional sweep, no background
 //!   sweeper); the scavenger is not modelled. The GC CPU limiter switches assists off; it is
-//!   updated at STW transitions and from `findRunnableGCWorker`, not on every assist flush.
+//!   updated at STW transitions, from `findRunnableGCWorker` and after assists. An assist for a
+//!   large allocation op runs as one piece, which the limiter cannot cut short (the runtime's
+//!   `gcDrainN` stops when the limiter turns on).
 //! - An assist that finds no work left to take parks on the assist queue; one that gets part
 //!   of its work does it and keeps the rest of its debt for its next allocation (the runtime
 //!   would retry or park at once).
@@ -281,6 +283,7 @@ impl World {
         count: u64,
         scan: f64,
         life: Hold,
+        now: Nanos,
     ) -> (Nanos, bool, u64) {
         let m = self.gs[g as usize].m;
         let p = self.ms[m as usize].p as usize;
@@ -324,7 +327,7 @@ impl World {
                 if a.heap_live > 0 {
                     c.revise();
                 }
-                assist = self.gc_assist_alloc(g, a.bytes as i64);
+                assist = self.gc_assist_alloc(g, a.bytes as i64, now);
             }
             _ => self.gc.black += a.bytes,
         }
@@ -335,7 +338,7 @@ impl World {
 
     /// `gcAssistAlloc`: pay for `bytes` of allocation during mark with scan work (stealing
     /// background credit first). Returns the CPU the G spends assisting.
-    fn gc_assist_alloc(&mut self, g: GId, bytes: i64) -> Nanos {
+    fn gc_assist_alloc(&mut self, g: GId, bytes: i64, now: Nanos) -> Nanos {
         let gg = &mut self.gs[g as usize];
         gg.assist_bytes -= bytes;
         if gg.assist_bytes >= 0 || self.gc.limiter.limiting() {
@@ -373,7 +376,11 @@ impl World {
         let cpu = self.gc.cpu_for(work);
         self.gc.cycle_assist += cpu;
         self.gc.ctrl.assist_time += cpu as i64;
+        // Assist time reaches the limiter as it is flushed; update it when due.
         self.gc.limiter.add_assist_time(cpu as i64);
+        if self.gc.limiter.need_update(now as i64) {
+            self.gc.limiter.update(now as i64);
+        }
         cpu
     }
 

@@ -242,7 +242,7 @@ impl World {
                         Hold::Until(d) => Hold::Until(now.saturating_add(d)),
                         h => h,
                     };
-                    let (assist, start, done) = self.mallocgc(g, size, n, scan, hold);
+                    let (assist, start, done) = self.mallocgc(g, size, n, scan, hold, now);
                     self.gs[g as usize].op_started = true;
                     // If the trigger was reached part-way, the rest is allocated after gcStart.
                     let gg = &mut self.gs[g as usize];
