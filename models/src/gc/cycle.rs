@@ -9,9 +9,9 @@
 //!   scanned); objects that die during mark float to the next cycle.
 //! - Sweeping is instantaneous at mark termination (no proportional sweep, no background
 //!   sweeper); the scavenger is not modelled. The GC CPU limiter switches assists off; it is
-//!   updated at STW transitions, from `findRunnableGCWorker` and after assists. An assist for a
-//!   large allocation op runs as one piece, which the limiter cannot cut short (the runtime's
-//!   `gcDrainN` stops when the limiter turns on).
+//!   updated at STW transitions, from `findRunnableGCWorker` and after each assist piece. An
+//!   assist runs in pieces of at most `WORKER_QUANTUM` of CPU and stops between pieces when the
+//!   limiter has turned on (the runtime's `gcDrainN` checks it every work buffer).
 //! - An assist that finds no work left to take parks on the assist queue; one that gets part
 //!   of its work does it and keeps the rest of its debt for its next allocation (the runtime
 //!   would retry or park at once).
@@ -373,7 +373,17 @@ impl World {
         self.gs[g as usize].assist_pending = work;
         let c = &mut self.gc.ctrl;
         self.gs[g as usize].assist_bytes += 1 + (c.assist_bytes_per_work * work as f64) as i64;
-        let cpu = self.gc.cpu_for(work);
+        self.gc_assist_piece(g, now)
+    }
+
+    /// Starts the next piece (at most `WORKER_QUANTUM` of CPU) of the G's assist; returns its
+    /// CPU time. Between pieces the limiter can stop the assist, as `gcDrainN` checks it.
+    fn gc_assist_piece(&mut self, g: GId, now: Nanos) -> Nanos {
+        let quantum = self.gc.bytes_for(WORKER_QUANTUM).max(1);
+        let gg = &mut self.gs[g as usize];
+        let piece = gg.assist_pending.min(quantum);
+        gg.assist_piece = piece;
+        let cpu = self.gc.cpu_for(piece);
         self.gc.cycle_assist += cpu;
         self.gc.ctrl.assist_time += cpu as i64;
         // Assist time reaches the limiter as it is flushed; update it when due.
@@ -422,21 +432,38 @@ impl World {
 
     /// The assist's CPU time has passed: its work leaves the pool. Returns true when that
     /// finished the mark (the caller then runs `gc_mark_done`).
-    pub fn gc_assist_done(&mut self, g: GId) -> bool {
-        let work = std::mem::take(&mut self.gs[g as usize].assist_pending);
+    pub fn gc_assist_done(&mut self, g: GId, now: Nanos) -> AssistNext {
+        let gg = &mut self.gs[g as usize];
+        let work = std::mem::take(&mut gg.assist_piece);
         if work == 0 {
-            return false;
+            return AssistNext::Done;
         }
+        gg.assist_pending -= work;
         self.gc.reserved -= work;
-        if self.gc.phase != GcPhase::Mark {
-            return false;
+        if self.gc.phase == GcPhase::Mark {
+            let done = self.gc.consume(work);
+            let c = &mut self.gc.ctrl;
+            c.globals_scan_work += done[0];
+            c.stack_scan_work += done[1];
+            c.heap_scan_work += done[2];
         }
-        let done = self.gc.consume(work);
-        let c = &mut self.gc.ctrl;
-        c.globals_scan_work += done[0];
-        c.stack_scan_work += done[1];
-        c.heap_scan_work += done[2];
-        self.gc.mark_complete()
+        let left = self.gs[g as usize].assist_pending;
+        if left > 0 && self.gc.phase == GcPhase::Mark && !self.gc.limiter.limiting() {
+            return AssistNext::Continue(self.gc_assist_piece(g, now));
+        }
+        if left > 0 {
+            // Stopped early (the limiter turned on, or the mark ended): the rest is released
+            // and the unpaid part of the debt stays with the G.
+            self.gc.reserved -= left;
+            let gg = &mut self.gs[g as usize];
+            gg.assist_pending = 0;
+            gg.assist_bytes -= (self.gc.ctrl.assist_bytes_per_work * left as f64) as i64;
+        }
+        if self.gc.mark_complete() {
+            AssistNext::MarkDone
+        } else {
+            AssistNext::Done
+        }
     }
 
     /// `gcStart` from the allocating G: stop the world for sweep termination.
@@ -829,6 +856,16 @@ impl World {
         let c = self.costs.g_switch.0;
         self.schedule(m, now, c);
     }
+}
+
+/// What an assist does after one of its pieces.
+pub enum AssistNext {
+    /// Run another piece of this many ns.
+    Continue(Nanos),
+    /// The assist is over.
+    Done,
+    /// The assist is over and it finished the mark work: `gcMarkDone`.
+    MarkDone,
 }
 
 /// How long an allocation is held (the compiled lifetime, sampled).

@@ -127,8 +127,9 @@ pub struct G {
     /// Heap bytes (and scannable bytes) it holds until its request completes / it exits.
     pub owned_req: (u64, u64),
     pub owned_g: (u64, u64),
-    /// Scan work of the assist it is performing.
+    /// Scan work of the assist it is performing (left to do, and in the current piece).
     pub assist_pending: i64,
+    pub assist_piece: i64,
 }
 
 impl G {
@@ -165,6 +166,7 @@ impl G {
             owned_req: (0, 0),
             owned_g: (0, 0),
             assist_pending: 0,
+            assist_piece: 0,
         }
     }
 }

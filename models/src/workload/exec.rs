@@ -227,16 +227,25 @@ impl World {
                         return;
                     }
                 }
-                Action::Done => {
-                    self.gs[g as usize].op_iter = 0;
-                    self.advance(g);
-                    if self.gc_assist_done(g) {
+                Action::Done => match self.gc_assist_done(g, now) {
+                    crate::gc::cycle::AssistNext::Continue(ns) => {
+                        let calls = Some(super::program::DEFAULT_CALLS_EVERY);
+                        self.start_piece(g, ns, calls, false, now);
+                        return;
+                    }
+                    crate::gc::cycle::AssistNext::MarkDone => {
                         // Its assist finished the mark work: gcMarkDone.
+                        self.gs[g as usize].op_iter = 0;
+                        self.advance(g);
                         self.g_stops(g, now);
                         self.gc_mark_done(g, now);
                         return;
                     }
-                }
+                    crate::gc::cycle::AssistNext::Done => {
+                        self.gs[g as usize].op_iter = 0;
+                        self.advance(g);
+                    }
+                },
                 Action::Alloc(size, n, scan, hold) => {
                     let hold = match hold {
                         Hold::Until(d) => Hold::Until(now.saturating_add(d)),
