@@ -985,3 +985,30 @@ fn every_bundled_scenario_loads() {
     }
     assert!(n >= 4);
 }
+
+/// `"= expr"` computes a value from numeric parameters; a bad expression names its field.
+#[test]
+fn computed_parameters() {
+    let base = BASE.replace("rps = \"1k/s\"", "rps = \"1k/s\"\na = 3\nb = 5");
+    let ok = base.replace("count = 2", "count = \"= max(b - a, 0) * 2\"");
+    let sc = parse_scenario(&ok, "svc.toml", &[]).unwrap().scenario;
+    assert_eq!(sc.goroutines[0].count, 4);
+    // --set changes the inputs of the expression.
+    let sc = parse_scenario(&ok, "svc.toml", &strings(&["params.a=9"]))
+        .unwrap()
+        .scenario;
+    assert_eq!(sc.goroutines[0].count, 0);
+    for (expr, msg) in [
+        ("= b - c", "unknown parameter `c`"),
+        ("= rps * 2", "not a number"),
+        ("= b / (a - 3)", "division by zero"),
+        ("= max(a, b", "missing `)`"),
+    ] {
+        let bad = base.replace("count = 2", &format!("count = \"{expr}\""));
+        let e = parse_scenario(&bad, "svc.toml", &[]).unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains("svc.toml:"), "{shown}");
+        assert!(shown.contains("goroutines[0].count"), "{shown}");
+        assert!(shown.contains(msg), "{expr}: {shown}");
+    }
+}

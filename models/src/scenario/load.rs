@@ -434,7 +434,31 @@ fn substitute(
     };
     match v {
         Value::String(s) => {
-            if let Some(name) = s.strip_prefix('$')
+            if let Some(src) = s.strip_prefix('=') {
+                // A computed value: an expression over numeric parameters.
+                let used = std::cell::RefCell::new(Vec::new());
+                let lookup = |name: &str| -> Result<f64, String> {
+                    used.borrow_mut().push(name.to_string());
+                    match params.get(name) {
+                        Some(Value::Integer(i)) => Ok(*i as f64),
+                        Some(Value::Float(f)) => Ok(*f),
+                        Some(other) => Err(format!(
+                            "parameter `{name}` is {other}, not a number, so it cannot be used in an expression"
+                        )),
+                        None => Err(format!("unknown parameter `{name}` in expression `{src}`")),
+                    }
+                };
+                let value =
+                    super::expr::eval(src, &lookup).map_err(|m| loc.error(path, m, None))?;
+                *v = if value.fract() == 0.0 && value.abs() < 9.0e15 {
+                    Value::Integer(value as i64)
+                } else {
+                    Value::Float(value)
+                };
+                for name in used.into_inner() {
+                    loc.origins.push((path.to_string(), name));
+                }
+            } else if let Some(name) = s.strip_prefix('$')
                 && is_param_name(name)
             {
                 let name = name.to_string();

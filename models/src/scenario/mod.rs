@@ -2,6 +2,7 @@
 //! that name the file, line and field.
 
 mod de;
+mod expr;
 mod load;
 pub mod schema;
 mod validate;
