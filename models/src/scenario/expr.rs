@@ -3,7 +3,8 @@
 //! from its knobs (a live-heap step up or down from `live1` and `live2`).
 //!
 //! Grammar: numbers, parameter names, `+ - * /`, parentheses, unary minus, `min(a, b, …)`
-//! and `max(a, b, …)`. Evaluation is in `f64`; a whole result becomes a TOML integer.
+//! and `max(a, b, …)`. Evaluation is in `f64`; a whole result becomes a TOML integer. A boolean
+//! parameter counts as 1 or 0, so `n = "= ptr"` repeats a block only when `ptr = true`.
 
 /// Evaluates `src` with `param` resolving names to numbers (`Err` names the problem).
 pub fn eval(src: &str, param: &dyn Fn(&str) -> Result<f64, String>) -> Result<f64, String> {

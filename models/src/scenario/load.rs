@@ -442,6 +442,7 @@ fn substitute(
                     match params.get(name) {
                         Some(Value::Integer(i)) => Ok(*i as f64),
                         Some(Value::Float(f)) => Ok(*f),
+                        Some(Value::Boolean(b)) => Ok(*b as u8 as f64),
                         Some(other) => Err(format!(
                             "parameter `{name}` is {other}, not a number, so it cannot be used in an expression"
                         )),
