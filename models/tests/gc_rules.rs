@@ -280,3 +280,155 @@ fn a_step_up_in_allocation_rate_produces_assists() {
         "assist CPU per cycle {before} ns before the step, {after} ns after"
     );
 }
+
+const EXPLICIT: &str = r#"
+[meta]
+name = "explicit"
+duration = "2s"
+[runtime]
+gomaxprocs = 2
+[[goroutines]]
+name = "main"
+count = 1
+program = [
+  { op = "alloc", size = "512B", count = 4096, lifetime = "forever", scan = 1 },
+  { op = "repeat", n = 3, body = [
+    { op = "sleep", time = "100ms" },
+    { op = "begin" },
+    { op = "gc" },
+    { op = "respond" },
+  ] },
+  { op = "repeat", n = "forever", body = [{ op = "sleep", time = "1s" }] },
+]
+"#;
+
+/// `runtime.GC()` runs a full cycle per call (the heap alone never reaches the 4 MiB
+/// trigger), and the caller returns only after the cycle's mark termination.
+#[test]
+fn runtime_gc_runs_a_cycle_and_waits_for_it() {
+    let r = run(EXPLICIT, &[]);
+    let gc = &r.world.gc;
+    assert_eq!(gc.cycles, 3, "one cycle per runtime.GC() call");
+    // Each call's latency covers its cycle from sweep termination to mark termination.
+    let lat = &r.summary.latency_ns;
+    let shortest_cycle = gc
+        .records
+        .iter()
+        .map(|c| c.stw1_ns + c.mark_ns + c.stw2_ns)
+        .min()
+        .unwrap();
+    assert_eq!(lat.count, 3);
+    assert!(
+        lat.p50 >= shortest_cycle,
+        "runtime.GC returned after {} ns, the cycle took {shortest_cycle} ns",
+        lat.p50
+    );
+    // The marked heap is the 2 MiB kept forever.
+    for c in &gc.records {
+        assert_eq!(c.heap_marked, 2 * MIB, "cycle {}", c.n);
+    }
+}
+
+const STEP_GOGC: &str = r#"
+[meta]
+name = "setgcpercent"
+duration = "4s"
+[runtime]
+gomaxprocs = 2
+gogc = 100
+[[goroutines]]
+name = "main"
+count = 1
+program = [
+  { op = "alloc", size = "512B", count = 65536, lifetime = "forever", scan = 0.5 },
+  { op = "sleep", time = "2s" },
+  { op = "set_gc_percent", gogc = 400 },
+  { op = "repeat", n = "forever", body = [{ op = "sleep", time = "1s" }] },
+]
+[[goroutines]]
+name = "churn"
+count = 1
+program = [{ op = "repeat", n = "forever", body = [
+  { op = "compute", time = "100us" },
+  { op = "alloc", size = "128B", count = 4096, lifetime = "0s" },
+] }]
+"#;
+
+/// `debug.SetGCPercent(400)` at t = 2 s: cycles that start after it aim at
+/// Hm + (Hm + stacks + globals)·4, cycles before at ·1, and they come less often.
+#[test]
+fn set_gc_percent_at_a_scheduled_time_moves_the_goal() {
+    let r = run(STEP_GOGC, &[]);
+    let recs = &r.world.gc.records;
+    let before: Vec<_> = recs
+        .iter()
+        .filter(|c| c.start_ns < 2 * SEC)
+        .skip(2)
+        .collect();
+    // The first cycle after the change still ran on a trigger set under GOGC=100.
+    let after: Vec<_> = recs
+        .iter()
+        .filter(|c| c.start_ns > 2 * SEC)
+        .skip(1)
+        .collect();
+    assert!(
+        before.len() >= 3 && after.len() >= 3,
+        "{} / {}",
+        before.len(),
+        after.len()
+    );
+    for c in &before {
+        assert!((c.goal_over_prev_marked - 2.0).abs() < 0.02, "{c:?}");
+    }
+    for c in &after {
+        assert!((c.goal_over_prev_marked - 5.0).abs() < 0.05, "{c:?}");
+    }
+    assert!(
+        after.len() * 2 < before.len(),
+        "GOGC=400 collects less often: {} cycles in the last 2 s vs {} in the first",
+        after.len(),
+        before.len()
+    );
+}
+
+/// Sweeping: every page in use at mark termination is swept before the next cycle starts;
+/// with a spare P the background sweeper does it, on a single busy P the allocating
+/// goroutine pays for it (proportional sweep), which slows it down.
+#[test]
+fn sweeping_is_paced_and_falls_to_the_mutator_without_a_spare_p() {
+    let text = STEP_GOGC.replace("{ op = \"set_gc_percent\", gogc = 400 },", "");
+    let one = run(&text, &["runtime.gomaxprocs=1"]);
+    let two = run(&text, &["runtime.gomaxprocs=2"]);
+    for r in [&one, &two] {
+        let s = &r.world.gc.sweep;
+        let swept = s.pages_by_mutator + s.pages_by_background;
+        assert!(swept > 0);
+        // The 1 MiB margin of gcPaceSweeper leaves (almost) nothing for gcStart.
+        assert!(
+            s.unswept_at_gc_start * 100 <= swept,
+            "{} of {swept} pages unswept at gcStart",
+            s.unswept_at_gc_start
+        );
+    }
+    let (s1, s2) = (&one.world.gc.sweep, &two.world.gc.sweep);
+    assert!(
+        s1.pages_by_mutator > 4 * s1.pages_by_background,
+        "P=1: mutator {} vs bgsweep {}",
+        s1.pages_by_mutator,
+        s1.pages_by_background
+    );
+    assert!(
+        s2.pages_by_background > 4 * s2.pages_by_mutator,
+        "P=2: mutator {} vs bgsweep {}",
+        s2.pages_by_mutator,
+        s2.pages_by_background
+    );
+    // Turning the sweep cost off speeds the single-P churn up.
+    let free = run(&text, &["runtime.gomaxprocs=1", "costs.sweep_per_page=0ns"]);
+    assert!(
+        free.summary.gc.cycles > one.summary.gc.cycles,
+        "free sweeping: {} cycles, paid sweeping: {}",
+        free.summary.gc.cycles,
+        one.summary.gc.cycles
+    );
+}

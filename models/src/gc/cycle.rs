@@ -7,8 +7,8 @@
 //!   goroutine (`gc.stack_scan_per_goroutine`) and globals, consumed at the flavour's CPU cost
 //!   per KiB (`costs.mark_per_kib_*`). Objects allocated during mark are black (marked, not
 //!   scanned); objects that die during mark float to the next cycle.
-//! - Sweeping is instantaneous at mark termination (no proportional sweep, no background
-//!   sweeper); the scavenger is not modelled. The GC CPU limiter switches assists off; it is
+//! - Sweeping is modelled in `sweep.rs`; the scavenger is not modelled. The GC CPU limiter
+//!   switches assists off; it is
 //!   updated at STW transitions, from `findRunnableGCWorker` and after each assist piece. An
 //!   assist runs in pieces of at most `WORKER_QUANTUM` of CPU and stops between pieces when the
 //!   limiter has turned on (the runtime's `gcDrainN` checks it every work buffer).
@@ -18,7 +18,6 @@
 //! - Workers run in pieces of `WORKER_QUANTUM` of CPU and decide between pieces whether to go on
 //!   (fractional: above 1.2× its goal; idle: other work appeared), as `pollWork` and
 //!   `pollFractionalWorkerExit` do between drain batches.
-//! - `runtime.GC()` is not modelled yet; the 2-minute forced GC is.
 
 use super::pacer::{GC_OVER_ASSIST_WORK, GcController, TriggerKind};
 use crate::heap::Heap;
@@ -34,10 +33,10 @@ pub const GC_WORKER_CLASS: u16 = u16::MAX;
 /// Class id of the forcegc helper goroutine (`forcegchelper`).
 pub const FORCEGC_CLASS: u16 = u16::MAX - 1;
 
-/// Runtime goroutines (mark workers, forcegc) do not count in user statistics.
+/// Runtime goroutines (mark workers, forcegc, bgsweep) do not count in user statistics.
 #[inline]
 pub fn is_runtime_class(class: u16) -> bool {
-    class >= FORCEGC_CLASS
+    class >= super::sweep::BGSWEEP_CLASS
 }
 /// `gc_assist_alloc`'s answer when the G must park on the assist queue.
 pub const ASSIST_PARK: Nanos = Nanos::MAX;
@@ -153,6 +152,11 @@ pub struct GcState {
     pub forcegc_g: GId,
     pub forcegc_idle: bool,
     pub forced_cycles: u32,
+    /// Concurrent sweeping.
+    pub sweep: super::sweep::Sweeper,
+    /// Goroutines in `runtime.GC()` waiting for a cycle's mark termination (`gcWaitOnMark`):
+    /// (G, the cycle count to wait for).
+    pub mark_waiters: Vec<(GId, u32)>,
 }
 
 impl GcState {
@@ -224,6 +228,8 @@ impl GcState {
             forcegc_g: NIL,
             forcegc_idle: true,
             forced_cycles: 0,
+            sweep: super::sweep::Sweeper::new(),
+            mark_waiters: Vec::new(),
         }
     }
 
@@ -266,7 +272,7 @@ impl GcState {
 impl World {
     /// Updates the live inputs of the memory-limit goal (`mappedReady`, `heapFree`,
     /// `heapAlloc`): heap + stacks + runtime overhead, nothing retained free.
-    fn gc_memory_inputs(&mut self) {
+    pub(crate) fn gc_memory_inputs(&mut self) {
         let c = &mut self.gc.ctrl;
         c.mem.heap_alloc = c.heap_live;
         c.mem.heap_free = 0;
@@ -321,7 +327,13 @@ impl World {
         self.gc.peak_heap = self.gc.peak_heap.max(c.heap_live);
         let mut assist = 0;
         match self.gc.phase {
-            GcPhase::Off => c.heap_scan += a.scan,
+            GcPhase::Off => {
+                c.heap_scan += a.scan;
+                // Sweeping and assists never overlap: sweeping ends before a cycle starts.
+                if a.heap_live > 0 {
+                    assist = self.deduct_sweep_credit(a.heap_live);
+                }
+            }
             GcPhase::Mark => {
                 self.gc.black += a.bytes;
                 if a.heap_live > 0 {
@@ -478,6 +490,7 @@ impl World {
         self.gc.phase = GcPhase::SweepTerm;
         self.gc.t_sweep_term = now;
         self.gc.heap0 = self.gc.ctrl.heap_live;
+        self.finish_sweep();
         self.stop_the_world(g, StwKind::GcSweepTerm, now);
     }
 
@@ -541,10 +554,16 @@ impl World {
         } else {
             0.0
         };
+        // Every span in use now (live or not) must be swept before the next cycle.
+        let in_use = gc.ctrl.heap_live;
         gc.ctrl.reset_live(marked);
         gc.ctrl.commit(false);
         gc.heap.flush_mcaches();
         gc.phase = GcPhase::Off;
+        let p = self.stw.p;
+        self.gc_sweep(in_use, p);
+        self.gc_pace_sweeper();
+        let gc = &mut self.gc;
         // gcWakeAllAssists: parked assists run again; their remaining debt is dropped.
         let mut woken: Vec<GId> = gc.assist_queue.drain(..).collect();
         for &g in &woken {
@@ -556,6 +575,24 @@ impl World {
         gc.last_gc = now;
         gc.limiter.numgc = gc.cycles;
         gc.limited_cycles += gc.limiter.limiting() as u32;
+        // gcWaitOnMark: runtime.GC() callers waiting for this cycle run again.
+        let cycles = gc.cycles;
+        let mut waiters = std::mem::take(&mut self.scratch);
+        waiters.clear();
+        self.gc.mark_waiters.retain(|&(g, n)| {
+            if n <= cycles {
+                waiters.push(g);
+                false
+            } else {
+                true
+            }
+        });
+        for &g in &waiters {
+            self.gs[g as usize].runnable_since = now;
+        }
+        self.injectglist(&mut waiters, NIL, now);
+        self.scratch = waiters;
+        let gc = &mut self.gc;
         if gc.goal_over_prev > 0.0 {
             gc.goal_sum += gc.goal_over_prev;
             gc.goal_n += 1;

@@ -196,6 +196,10 @@ pub struct Costs {
     pub mark_per_kib_greentea: Dur,
     /// Mark CPU per KiB with the classic object-at-a-time loop (137 ms per 64 MiB measured).
     pub mark_per_kib_classic: Dur,
+    /// Sweeping one page of a span (`sweepone`: the span's mark bits, freeing it to the page
+    /// heap when empty). Calibrated on the published gcsteady steady-phase wall times, where
+    /// a spare P (bgsweep) makes GOMAXPROCS=2 faster than 1 by more than the GC CPU.
+    pub sweep_per_page: Dur,
     /// Work inside each GC stop-the-world once every P has stopped (finishsweep, root prep…).
     pub gc_stw_work: Dur,
 }
@@ -222,6 +226,7 @@ impl Default for Costs {
             netpoll: D(2_000),
             mark_per_kib_greentea: D(1_053),
             mark_per_kib_classic: D(2_090),
+            sweep_per_page: D(400),
             gc_stw_work: D(15_000),
         }
     }
@@ -526,8 +531,17 @@ pub enum Op {
     Phase {
         name: String,
     },
-    /// `runtime.GC()`.
+    /// `runtime.GC()`: start a cycle (after any running one) and wait for its mark to end,
+    /// then finish its sweep.
     Gc,
+    /// `debug.SetGCPercent(gogc)`: a new GOGC (a percentage or "off") from now on.
+    SetGcPercent {
+        gogc: Gogc,
+    },
+    /// `debug.SetMemoryLimit(limit)`: a new GOMEMLIMIT (a size or "off") from now on.
+    SetMemoryLimit {
+        limit: MemLimit,
+    },
     /// `runtime.GOMAXPROCS(n)`: stop the world and resize to `n` Ps.
     Gomaxprocs {
         n: u32,

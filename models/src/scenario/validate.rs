@@ -218,7 +218,13 @@ fn ops(list: &[Op], path: &str, n: &Names, limits: &Limits, depth: usize) -> Che
                     return fail(format!("{p}.name"), "a phase needs a name");
                 }
             }
-            Op::Gosched | Op::Respond | Op::Begin | Op::Gc | Op::Exit => {}
+            Op::Gosched
+            | Op::Respond
+            | Op::Begin
+            | Op::Gc
+            | Op::SetGcPercent { .. }
+            | Op::SetMemoryLimit { .. }
+            | Op::Exit => {}
         }
     }
     Ok(())

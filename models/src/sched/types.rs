@@ -40,6 +40,8 @@ pub enum WaitReason {
     GcAssistWait,
     GcWorkerIdle,
     ForceGcIdle,
+    GcSweepWait,
+    GcMarkWait,
     Forever,
 }
 
@@ -59,6 +61,8 @@ impl WaitReason {
             WaitReason::GcAssistWait => "GC assist wait",
             WaitReason::GcWorkerIdle => "GC worker (idle)",
             WaitReason::ForceGcIdle => "force gc (idle)",
+            WaitReason::GcSweepWait => "GC sweep wait",
+            WaitReason::GcMarkWait => "GC mark termination",
             WaitReason::Forever => "chan receive (nil chan)",
         }
     }

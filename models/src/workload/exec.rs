@@ -37,6 +37,9 @@ enum Action {
     Begin,
     Phase(u16),
     Gomaxprocs(u32),
+    Gc,
+    SetGcPercent(i32),
+    SetMemoryLimit(i64),
     Exit,
 }
 
@@ -50,13 +53,14 @@ impl World {
         match self.gs[g as usize].class {
             crate::gc::cycle::GC_WORKER_CLASS => return self.gc_worker_step(g, now),
             crate::gc::cycle::FORCEGC_CLASS => return self.forcegc_step(g, now),
+            crate::gc::sweep::BGSWEEP_CLASS => return self.bgsweep_step(g, now),
             _ => {}
         }
         self.run_program(g, now);
     }
 
     /// Starts a CPU piece of `ns` for the running G.
-    fn start_piece(
+    pub(crate) fn start_piece(
         &mut self,
         g: GId,
         ns: Nanos,
@@ -172,6 +176,9 @@ impl World {
             Instr::Begin => Action::Begin,
             Instr::Phase(i) => Action::Phase(*i),
             Instr::Gomaxprocs(n) => Action::Gomaxprocs(*n),
+            Instr::Gc => Action::Gc,
+            Instr::SetGcPercent(p) => Action::SetGcPercent(*p),
+            Instr::SetMemoryLimit(l) => Action::SetMemoryLimit(*l),
             Instr::Exit => Action::Exit,
         }
     }
@@ -472,6 +479,20 @@ impl World {
                         return;
                     }
                 }
+                Action::Gc => {
+                    if self.runtime_gc(g, now) {
+                        return;
+                    }
+                    self.advance(g);
+                }
+                Action::SetGcPercent(pct) => {
+                    self.gc_set_percent(Some(pct), None, now);
+                    self.advance(g);
+                }
+                Action::SetMemoryLimit(limit) => {
+                    self.gc_set_percent(None, Some(limit), now);
+                    self.advance(g);
+                }
                 Action::Exit => {
                     self.goexit0(g, now);
                     return;
@@ -489,7 +510,7 @@ impl World {
     }
 
     /// After `gopark`: the M looks for other work.
-    fn park_and_schedule(&mut self, m: MId, now: Nanos) {
+    pub(crate) fn park_and_schedule(&mut self, m: MId, now: Nanos) {
         let g = self.ms[m as usize].curg;
         if g != NIL {
             self.g_stops(g, now);
@@ -499,7 +520,7 @@ impl World {
     }
 
     /// `goschedImpl` for `runtime.Gosched`: global queue tail, (1.22+) `wakep`, `schedule`.
-    fn gosched_impl(&mut self, g: GId, now: Nanos) {
+    pub(crate) fn gosched_impl(&mut self, g: GId, now: Nanos) {
         self.g_stops(g, now);
         let m = self.gs[g as usize].m;
         let gg = &mut self.gs[g as usize];

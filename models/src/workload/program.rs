@@ -69,6 +69,12 @@ pub enum Instr {
     Phase(u16),
     /// `runtime.GOMAXPROCS(n)`: a stop-the-world and `procresize`.
     Gomaxprocs(u32),
+    /// `runtime.GC()`.
+    Gc,
+    /// `debug.SetGCPercent` (negative: off).
+    SetGcPercent(i32),
+    /// `debug.SetMemoryLimit` (`i64::MAX`: off).
+    SetMemoryLimit(i64),
     Exit,
 }
 
@@ -203,11 +209,15 @@ pub fn compile(
                 Instr::Phase(idx as u16)
             }
             Op::Gomaxprocs { n } => Instr::Gomaxprocs(*n),
-            Op::Gc => {
-                return Err(
-                    "op `gc` (runtime.GC) needs the GC model, which is not built yet".into(),
-                );
-            }
+            Op::Gc => Instr::Gc,
+            Op::SetGcPercent { gogc } => Instr::SetGcPercent(match gogc {
+                crate::scenario::Gogc::Percent(p) => *p,
+                crate::scenario::Gogc::Off => -1,
+            }),
+            Op::SetMemoryLimit { limit } => Instr::SetMemoryLimit(match limit {
+                crate::scenario::MemLimit::Bytes(b) => (*b).min(i64::MAX as u64) as i64,
+                crate::scenario::MemLimit::Off => i64::MAX,
+            }),
             Op::Exit => Instr::Exit,
         };
         out.push(ins);
