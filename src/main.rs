@@ -43,7 +43,7 @@ struct RunArgs {
     /// Override any scenario field: `--set runtime.gomaxprocs=4`, `--set params.rps=50k/s`.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
-    /// Write summary.json and summary.csv into this directory.
+    /// Write summary.json, summary.csv and gc_cycles.csv (one row per GC cycle) into this directory.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Print `GODEBUG=schedtrace` lines every interval (e.g. `10ms`) to stderr.
@@ -150,6 +150,8 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(dir) = &a.out {
         out::write_summary(dir, &res.summary)
+            .with_context(|| format!("writing {}", dir.display()))?;
+        out::write_gc_cycles(dir, &res.world.gc.records)
             .with_context(|| format!("writing {}", dir.display()))?;
     }
     use sim_core::StopReason;

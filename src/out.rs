@@ -33,6 +33,43 @@ pub fn write_summary(dir: &Path, s: &Summary) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `gc_cycles.csv`: one row per GC cycle (goal, trigger, marked, peak, STW times, assist and
+/// background CPU, the phase it started in).
+pub fn write_gc_cycles(
+    dir: &Path,
+    records: &[models::gc::cycle::CycleRecord],
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in records {
+        w.serialize(r)?;
+    }
+    if records.is_empty() {
+        // Still a header, so a tool reading the file finds the columns.
+        w.write_record([
+            "n",
+            "start_ns",
+            "stw1_ns",
+            "mark_ns",
+            "stw2_ns",
+            "assist_cpu_ns",
+            "background_cpu_ns",
+            "idle_cpu_ns",
+            "heap_trigger",
+            "heap_peak",
+            "heap_marked",
+            "heap_goal",
+            "stacks",
+            "globals",
+            "procs",
+            "phase",
+            "goal_over_prev_marked",
+        ])?;
+    }
+    write_atomic(&dir.join("gc_cycles.csv"), &w.into_inner()?)?;
+    Ok(())
+}
+
 fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
     use serde_json::Value;
     let key = |k: &str| {

@@ -183,6 +183,19 @@ fn out_dir_gets_json_and_csv_and_no_temp_files() {
     assert!(json.contains("\"run_hash\""));
     let csv = std::fs::read_to_string(dir.join("summary.csv")).expect("summary.csv");
     assert!(csv.starts_with("metric,value\n") && csv.contains("latency_ns.p99,"));
+    // One gc_cycles.csv row per GC cycle of the summary.
+    let cycles: usize = csv
+        .lines()
+        .find_map(|l| l.strip_prefix("gc.cycles,"))
+        .expect("gc.cycles in summary.csv")
+        .parse()
+        .expect("a count");
+    let table = std::fs::read_to_string(dir.join("gc_cycles.csv")).expect("gc_cycles.csv");
+    assert!(
+        table.starts_with("n,start_ns,stw1_ns,mark_ns,stw2_ns,"),
+        "{table}"
+    );
+    assert_eq!(table.lines().count(), cycles + 1, "{table}");
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .expect("dir")
         .filter_map(|e| e.ok())
