@@ -101,6 +101,8 @@ impl World {
             id
         } else {
             self.gs.push(gg);
+            // malg: a goroutine that reuses no dead G allocates a new g on the heap.
+            self.malg_heap();
             (self.gs.len() - 1) as GId
         };
         self.live_gs += 1;
