@@ -121,8 +121,16 @@ pub struct GcSummary {
     pub mean_goal_over_prev_marked: f64,
     pub gogc: i32,
     pub memory_limit: Option<u64>,
-    /// Heap + stacks + runtime overhead at its peak.
+    /// Mapped-ready memory (retained heap pages + stacks + runtime overhead) at its peak, and
+    /// at the end.
     pub peak_rss_bytes: u64,
+    pub final_rss_bytes: u64,
+    /// Heap pages returned to the OS at the end, and in total, by the scavenger.
+    pub heap_released_bytes: u64,
+    pub scavenged_bytes: u64,
+    /// CPU spent sweeping by allocating goroutines (proportional sweep) and by `bgsweep`.
+    pub sweep_mutator_ns: u64,
+    pub sweep_background_ns: u64,
     /// Assists that parked on the assist queue for lack of mark work.
     pub assist_parks: u64,
     /// Cycles that ended with the GC CPU limiter on (assists off).
@@ -255,6 +263,7 @@ impl Summary {
                 .collect(),
             alloc_bytes: s.alloc_bytes,
             gc: {
+                let rss = w.mapped_ready();
                 let g = &w.gc;
                 let total = end as f64 * w.gomaxprocs as f64;
                 let frac = |x: u64| if total > 0.0 { x as f64 / total } else { 0.0 };
@@ -279,7 +288,12 @@ impl Summary {
                     gogc: g.ctrl.gc_percent,
                     memory_limit: (g.ctrl.memory_limit != i64::MAX)
                         .then_some(g.ctrl.memory_limit as u64),
-                    peak_rss_bytes: g.peak_heap + g.peak_stacks + g.overhead,
+                    peak_rss_bytes: g.peak_rss.max(rss),
+                    final_rss_bytes: rss,
+                    heap_released_bytes: g.heap.pages.released,
+                    scavenged_bytes: g.heap.pages.scavenged_total,
+                    sweep_mutator_ns: g.sweep.mutator_ns,
+                    sweep_background_ns: g.sweep.background_ns,
                     assist_parks: g.assist_parks,
                     limited_cycles: g.limited_cycles,
                 }
@@ -380,6 +394,17 @@ impl Summary {
             d(g.stw_ns.max),
             g.peak_heap_bytes as f64 / 1048576.0,
             g.final_goal_bytes as f64 / 1048576.0
+        );
+        let mib = |b: u64| b as f64 / 1048576.0;
+        let _ = writeln!(
+            s,
+            "Memory    RSS peak {:.1} MiB, end {:.1} MiB; released to the OS {:.1} MiB (scavenged {:.1} MiB in all); sweeping {} by allocators, {} by bgsweep",
+            mib(g.peak_rss_bytes),
+            mib(g.final_rss_bytes),
+            mib(g.heap_released_bytes),
+            mib(g.scavenged_bytes),
+            d(g.sweep_mutator_ns),
+            d(g.sweep_background_ns)
         );
         let utils: Vec<String> = self
             .per_p

@@ -437,3 +437,84 @@ fn sweeping_is_paced_and_falls_to_the_mutator_without_a_spare_p() {
         one.summary.gc.cycles
     );
 }
+
+const SPIKE: &str = r#"
+[meta]
+name = "spike"
+duration = "12s"
+[runtime]
+gomaxprocs = 2
+[[goroutines]]
+name = "main"
+count = 1
+program = [
+  # A 256 MiB buffer held for 1 s (a cache warm-up), then small steady garbage.
+  { op = "alloc", size = "1MiB", count = 256, lifetime = "1s" },
+  { op = "repeat", n = "forever", body = [
+    { op = "compute", time = "1ms" },
+    { op = "alloc", size = "1KiB", count = 64, lifetime = "0s" },
+  ] },
+]
+"#;
+
+/// After a spike the freed pages stay retained until the background scavenger returns them
+/// to the OS, at the pace of 1 % of the CPU, down to about the heap goal + 10 %.
+#[test]
+fn the_scavenger_returns_a_spike_to_the_os_at_one_percent_of_cpu() {
+    let r = run(SPIKE, &[]);
+    let g = &r.summary.gc;
+    let mib = |b: u64| b as f64 / MIB as f64;
+    assert!(
+        g.peak_rss_bytes > 256 * MIB,
+        "peak RSS {:.1} MiB",
+        mib(g.peak_rss_bytes)
+    );
+    assert!(
+        g.final_rss_bytes < 64 * MIB,
+        "RSS after the spike {:.1} MiB (released {:.1} MiB)",
+        mib(g.final_rss_bytes),
+        mib(g.heap_released_bytes)
+    );
+    // The rate: 1 % of 2 Ps for at most 11 s at `scavenge_per_page` (1 µs) per 8 KiB page.
+    let max_rate_bytes = 11 * SEC * 2 / 100 / 1_000 * 8192;
+    assert!(g.scavenged_bytes <= max_rate_bytes, "{}", g.scavenged_bytes);
+    // A slower scavenger (100 µs per page) cannot return it all in the run.
+    let slow = run(SPIKE, &["costs.scavenge_per_page=100us"]);
+    assert!(
+        slow.summary.gc.final_rss_bytes > 128 * MIB,
+        "slow scavenger: RSS {:.1} MiB",
+        mib(slow.summary.gc.final_rss_bytes)
+    );
+}
+
+/// With a memory limit, an allocation that would push mapped-ready memory past it releases
+/// free pages at once (`allocSpan`'s eager scavenging), not at the background 1 % pace:
+/// lowering the limit after a spike brings RSS under it at the next span allocation.
+#[test]
+fn the_memory_limit_scavenges_eagerly() {
+    let text = SPIKE.replace(
+        "{ op = \"repeat\", n = \"forever\", body = [\n    { op = \"compute\", time = \"1ms\" },",
+        "{ op = \"sleep\", time = \"2s\" },\n  { op = \"set_memory_limit\", limit = \"100MiB\" },\n  { op = \"repeat\", n = \"forever\", body = [\n    { op = \"compute\", time = \"1ms\" },",
+    );
+    assert_ne!(text, SPIKE, "bad test");
+    // A scavenger slow enough (100 µs per page) that its background pace cannot do it.
+    let sets = ["costs.scavenge_per_page=100us", "meta.duration=3s"];
+    let r = run(&text, &sets);
+    let g = &r.world.gc;
+    assert!(
+        g.scavenge.eager_bytes > 128 * MIB,
+        "{}",
+        g.scavenge.eager_bytes
+    );
+    assert!(
+        r.summary.gc.final_rss_bytes <= 100 * MIB,
+        "RSS {} with a 100 MiB limit",
+        r.summary.gc.final_rss_bytes
+    );
+    // Without the limit the same run keeps the spike's pages.
+    let r = run(
+        &text.replace("limit = \"100MiB\"", "limit = \"off\""),
+        &sets,
+    );
+    assert!(r.summary.gc.final_rss_bytes > 200 * MIB);
+}

@@ -42,6 +42,7 @@ impl World {
         if self.gc.phase == GcPhase::Off && self.gc.sweep.pages_left > 0 {
             // for sweepone() != ^0 { … }: this G sweeps the rest of the heap.
             let pages = self.gc.sweep.sweep_all();
+            self.sweep_free_spans();
             self.gc.sweep.pages_by_mutator += pages;
             let ns = pages * self.costs.sweep_per_page.0;
             self.gc.sweep.mutator_ns += ns;
@@ -81,5 +82,6 @@ impl World {
         } else if self.gc.phase == GcPhase::Off {
             self.gc_pace_sweeper();
         }
+        self.gc_pace_scavenger();
     }
 }

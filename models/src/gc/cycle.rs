@@ -164,6 +164,9 @@ pub struct GcState {
     /// Goroutines in `runtime.GC()` waiting for a cycle's mark termination (`gcWaitOnMark`):
     /// (G, the cycle count to wait for).
     pub mark_waiters: Vec<(GId, u32)>,
+    /// The scavenger, and the peak of mapped-ready memory (RSS).
+    pub scavenge: super::scavenge::Scavenger,
+    pub peak_rss: u64,
 }
 
 impl GcState {
@@ -237,6 +240,8 @@ impl GcState {
             forced_cycles: 0,
             sweep: super::sweep::Sweeper::new(),
             mark_waiters: Vec::new(),
+            scavenge: super::scavenge::Scavenger::new(),
+            peak_rss: 0,
         }
     }
 
@@ -278,17 +283,19 @@ impl GcState {
 
 impl World {
     /// Updates the live inputs of the memory-limit goal (`mappedReady`, `heapFree`,
-    /// `heapAlloc`): heap + stacks + runtime overhead, nothing retained free.
+    /// `heapAlloc`): the heap's page states, stacks and the runtime's other memory.
     pub(crate) fn gc_memory_inputs(&mut self) {
         let c = &mut self.gc.ctrl;
-        c.mem.heap_alloc = c.heap_live;
-        c.mem.heap_free = 0;
-        c.mem.mapped_ready = c.heap_live + c.max_stack_scan + self.gc.overhead;
+        let pages = &self.gc.heap.pages;
+        c.mem.heap_alloc = pages.in_use;
+        c.mem.heap_free = pages.free;
+        c.mem.mapped_ready = pages.retained() + c.max_stack_scan + self.gc.overhead;
     }
 
     /// `malg`'s `new(g)`: a g on the heap, kept for ever (see Simplifications).
-    pub fn malg_heap(&mut self) {
+    pub fn malg_heap(&mut self, now: Nanos) {
         let b = G_STRUCT_BYTES;
+        self.alloc_span_pages(b, now);
         self.gc.heap.hold(b, b);
         let c = &mut self.gc.ctrl;
         c.heap_live += b;
@@ -322,6 +329,9 @@ impl World {
         };
         let live = self.gc.ctrl.heap_live;
         let a = self.gc.heap.mallocgc(p, size, count, scan, live, trigger);
+        if a.heap_live > 0 {
+            self.alloc_span_pages(a.heap_live, now);
+        }
         self.stats.alloc_bytes += a.bytes;
         self.stats.alloc_objects += a.objects;
         match life {
@@ -575,15 +585,17 @@ impl World {
         } else {
             0.0
         };
-        // Every span in use now (live or not) must be swept before the next cycle.
-        let in_use = gc.ctrl.heap_live;
         gc.ctrl.reset_live(marked);
         gc.ctrl.commit(false);
         gc.heap.flush_mcaches();
         gc.phase = GcPhase::Off;
         let p = self.stw.p;
-        self.gc_sweep(in_use, p);
+        self.gc.scavenge.last_heap_in_use = self.gc.heap.pages.in_use;
+        // Every span in use now (live or not) must be swept before the next cycle.
+        let in_use = self.gc.heap.pages.in_use;
+        self.gc_sweep(in_use, marked, p);
         self.gc_pace_sweeper();
+        self.gc_pace_scavenger();
         let gc = &mut self.gc;
         // gcWakeAllAssists: parked assists run again; their remaining debt is dropped.
         let mut woken: Vec<GId> = gc.assist_queue.drain(..).collect();

@@ -6,4 +6,5 @@ pub mod cycle;
 pub mod limiter;
 pub mod pacer;
 pub mod pacer_replay;
+pub mod scavenge;
 pub mod sweep;

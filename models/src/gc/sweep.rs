@@ -45,6 +45,10 @@ pub struct Sweeper {
     pub pages_by_mutator: u64,
     pub pages_by_background: u64,
     pub unswept_at_gc_start: u64,
+    /// Garbage found by the last mark, not yet freed; freed bytes waiting to reach the page
+    /// heap.
+    pub garbage_left: u64,
+    pub freed: u64,
 }
 
 impl Sweeper {
@@ -92,8 +96,17 @@ impl Sweeper {
         left
     }
 
-    /// Marks `pages` as swept.
+    /// Marks `pages` as swept; their share of the garbage is freed.
     fn take(&mut self, pages: u64) {
+        if pages > 0 {
+            let f = if pages == self.pages_left {
+                self.garbage_left
+            } else {
+                (self.garbage_left as u128 * pages as u128 / self.pages_left as u128) as u64
+            };
+            self.garbage_left -= f;
+            self.freed += f;
+        }
         self.pages_left -= pages;
         self.swept_since_basis += pages;
         if self.pages_left == 0 {
@@ -105,9 +118,14 @@ impl Sweeper {
 impl World {
     /// `gcSweep` at mark termination: every in-use page is now unswept; wake `bgsweep`
     /// (`ready(sweep.g, 0, true)`: the runnext slot of the P that finished the cycle).
-    pub fn gc_sweep(&mut self, in_use: u64, p: PId) {
+    pub fn gc_sweep(&mut self, in_use: u64, marked: u64, p: PId) {
         let s = &mut self.gc.sweep;
+        // Unswept garbage of an earlier cycle (a forced finish) is already freed.
         s.pages_left = in_use.div_ceil(PAGE_SIZE);
+        s.garbage_left = in_use.saturating_sub(marked);
+        if s.pages_left == 0 {
+            s.garbage_left = 0;
+        }
         if s.g == NIL {
             // goid 3 is bgsweep's in the runtime.
             self.gs.push(G::new(3, BGSWEEP_CLASS));
@@ -124,6 +142,14 @@ impl World {
         }
     }
 
+    /// Swept spans with no live object go back to the page heap (`mheap.freeSpan`).
+    pub fn sweep_free_spans(&mut self) {
+        let f = std::mem::take(&mut self.gc.sweep.freed);
+        if f > 0 {
+            self.gc.heap.pages.free_span(f);
+        }
+    }
+
     /// `gcPaceSweeper` with the trigger the pacer just committed.
     pub fn gc_pace_sweeper(&mut self) {
         let trigger = self.gc.ctrl.trigger().0;
@@ -135,6 +161,7 @@ impl World {
     pub fn deduct_sweep_credit(&mut self, span_bytes: u64) -> Nanos {
         let live = self.gc.ctrl.heap_live;
         let pages = self.gc.sweep.deduct_sweep_credit(span_bytes, live);
+        self.sweep_free_spans();
         let ns = pages * self.costs.sweep_per_page.0;
         self.gc.sweep.mutator_ns += ns;
         ns
@@ -146,17 +173,20 @@ impl World {
         s.unswept_at_gc_start += s.pages_left;
         let left = s.pages_left;
         s.take(left);
+        self.sweep_free_spans();
     }
 
     /// `bgsweep` finished a batch: count it, then sweep on, yield (`goschedIfBusy`), or park
     /// once everything is swept.
     pub fn bgsweep_step(&mut self, g: GId, now: Nanos) {
         let per_page = self.costs.sweep_per_page.0;
+        self.scavenge_tick(now);
         let s = &mut self.gc.sweep;
         let batch = SWEEP_BATCH_PAGES.min(s.pages_left);
         s.take(batch);
         s.pages_by_background += batch;
         s.background_ns += SWEEP_BATCH_PAGES * per_page;
+        self.sweep_free_spans();
         let m = self.gs[g as usize].m;
         if self.gc.sweep.pages_left == 0 {
             // isSweepDone: park until the next gcSweep.

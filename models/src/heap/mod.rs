@@ -8,10 +8,10 @@
 //! # Simplifications
 //! - Every span an mcache takes is fresh (all its slots free); partially used spans from
 //!   sweeping are not modelled, so `heapLive` grows by whole spans.
-//! - Freed memory is returned to the OS at once (the scavenger is not modelled): retained free
-//!   pages and fragmentation do not count against GOMEMLIMIT.
+//! - Page states (in use, free, released) are in `pages.rs`, with its own simplifications.
 //! - Tiny-allocator batching (< 16 B noscan) is not modelled; such objects use class 2.
 
+pub mod pages;
 pub mod sizeclasses;
 
 use sim_core::Nanos;
@@ -53,6 +53,8 @@ pub struct Heap {
     /// Cumulative allocation.
     pub total_bytes: u64,
     pub total_objects: u64,
+    /// Page states: in use, free, released.
+    pub pages: pages::PageHeap,
 }
 
 impl Heap {
@@ -66,6 +68,7 @@ impl Heap {
             leaked_bytes: 0,
             total_bytes: 0,
             total_objects: 0,
+            pages: pages::PageHeap::default(),
         }
     }
 

@@ -200,6 +200,9 @@ pub struct Costs {
     /// heap when empty). Calibrated on the published gcsteady steady-phase wall times, where
     /// a spare P (bgsweep) makes GOMAXPROCS=2 faster than 1 by more than the GC CPU.
     pub sweep_per_page: Dur,
+    /// Releasing one 8 KiB page to the OS (`sysUnused`: `madvise`), which sets how fast the
+    /// background scavenger's 1 % of CPU returns memory.
+    pub scavenge_per_page: Dur,
     /// Work inside each GC stop-the-world once every P has stopped (finishsweep, root prep…).
     pub gc_stw_work: Dur,
 }
@@ -227,6 +230,7 @@ impl Default for Costs {
             mark_per_kib_greentea: D(1_053),
             mark_per_kib_classic: D(2_090),
             sweep_per_page: D(400),
+            scavenge_per_page: D(1_000),
             gc_stw_work: D(15_000),
         }
     }

@@ -102,7 +102,7 @@ impl World {
         } else {
             self.gs.push(gg);
             // malg: a goroutine that reuses no dead G allocates a new g on the heap.
-            self.malg_heap();
+            self.malg_heap(now);
             (self.gs.len() - 1) as GId
         };
         self.live_gs += 1;

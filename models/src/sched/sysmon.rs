@@ -107,6 +107,7 @@ impl World {
             self.sysmon.idle += 1;
         }
         self.sysmon_forcegc(now);
+        self.scavenge_tick(now);
         // `lasttrace` starts at 0 against the runtime's large nanotime(), so the first tick
         // prints: here "never printed" is `None`.
         if let Some(every) = self.opts.schedtrace
