@@ -96,6 +96,45 @@ impl World {
                 self.nmspinning
             ));
         }
+        self.check_heap_invariants()
+    }
+
+    /// No heap figure goes negative (an unsigned underflow shows up as an absurd size), the
+    /// page states account for every allocated byte, and sweeping never frees more than is
+    /// in use.
+    fn check_heap_invariants(&self) -> Result<(), String> {
+        const ABSURD: u64 = 1 << 50;
+        let gc = &self.gc;
+        let pages = &gc.heap.pages;
+        let figures = [
+            ("heapLive", gc.ctrl.heap_live),
+            ("heapMarked", gc.ctrl.heap_marked),
+            ("heapScan", gc.ctrl.heap_scan),
+            ("maxStackScan", gc.ctrl.max_stack_scan),
+            ("live bytes", gc.heap.live_bytes),
+            ("live scannable bytes", gc.heap.live_scan),
+            ("pages in use", pages.in_use),
+            ("free pages", pages.free),
+            ("released pages", pages.released),
+            ("unswept garbage", gc.sweep.garbage_left),
+        ];
+        for (name, v) in figures {
+            if v >= ABSURD {
+                return Err(format!("{name} = {v}: a heap figure went negative"));
+            }
+        }
+        if gc.heap.live_scan > gc.heap.live_bytes {
+            return Err(format!(
+                "scannable live bytes {} exceed live bytes {}",
+                gc.heap.live_scan, gc.heap.live_bytes
+            ));
+        }
+        if gc.sweep.garbage_left > pages.in_use {
+            return Err(format!(
+                "unswept garbage {} exceeds the heap in use {}",
+                gc.sweep.garbage_left, pages.in_use
+            ));
+        }
         Ok(())
     }
 }
