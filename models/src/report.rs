@@ -52,6 +52,10 @@ pub struct Goroutines {
     pub created: u64,
     pub max_alive: u64,
     pub alive_at_end: u64,
+    /// Stack doublings (`newstack`), and all goroutine stacks at the end and at their peak.
+    pub stack_growths: u64,
+    pub stack_bytes_at_end: u64,
+    pub peak_stack_bytes: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -222,6 +226,9 @@ impl Summary {
                 created: s.goroutines_created,
                 max_alive: s.max_alive,
                 alive_at_end: w.live_gs,
+                stack_growths: s.stack_growths,
+                stack_bytes_at_end: w.gc.ctrl.max_stack_scan,
+                peak_stack_bytes: w.gc.peak_stacks,
             },
             scheduler: SchedCounters {
                 steals: s.steals,

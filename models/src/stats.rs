@@ -55,6 +55,8 @@ pub struct Stats {
     pub syscall_p_takeovers: u64,
     pub gosched: u64,
     pub runq_spills: u64,
+    /// `newstack` growths (each doubles a goroutine's stack).
+    pub stack_growths: u64,
     pub spilled_gs: u64,
     pub global_fairness_picks: u64,
     pub timers_fired: u64,
@@ -97,6 +99,7 @@ impl Stats {
             syscall_p_takeovers: 0,
             gosched: 0,
             runq_spills: 0,
+            stack_growths: 0,
             spilled_gs: 0,
             global_fairness_picks: 0,
             timers_fired: 0,

@@ -518,3 +518,57 @@ fn the_memory_limit_scavenges_eagerly() {
     );
     assert!(r.summary.gc.final_rss_bytes > 200 * MIB);
 }
+
+const DEEP: &str = r#"
+[meta]
+name = "deep"
+duration = "1s"
+[runtime]
+gomaxprocs = 2
+[[goroutines]]
+name = "deep"
+count = 100
+program = [
+  { op = "stack", size = "64KiB" },
+  { op = "sleep", time = "10s" },
+]
+[[goroutines]]
+name = "main"
+count = 1
+program = [
+  { op = "sleep", time = "10ms" },
+  { op = "repeat", n = "$gcs", body = [{ op = "gc" }] },
+  { op = "sleep", time = "10s" },
+]
+[params]
+gcs = 0
+"#;
+
+/// A goroutine that reaches 64 KiB of stack doubles it five times from 2 KiB (`newstack`);
+/// the stacks count in maxStackScan and RSS; each GC halves a stack its goroutine no longer
+/// uses (`shrinkstack`), back to 2 KiB after five cycles.
+#[test]
+fn stacks_grow_by_doubling_and_shrink_at_gc() {
+    let r = run(DEEP, &[]);
+    let g = &r.summary.goroutines;
+    assert_eq!(g.stack_growths, 100 * 5);
+    let start = 2048;
+    assert_eq!(
+        g.peak_stack_bytes,
+        100 * 64 * 1024 + start,
+        "100 grown + main's"
+    );
+    assert_eq!(
+        g.stack_bytes_at_end,
+        100 * 64 * 1024 + start,
+        "no GC: no shrinking"
+    );
+    assert!(r.summary.gc.peak_rss_bytes >= 100 * 64 * 1024);
+    let r = run(DEEP, &["params.gcs=2"]);
+    assert_eq!(
+        r.summary.goroutines.stack_bytes_at_end,
+        100 * 16 * 1024 + start
+    );
+    let r = run(DEEP, &["params.gcs=7"]);
+    assert_eq!(r.summary.goroutines.stack_bytes_at_end, 101 * start);
+}

@@ -408,6 +408,14 @@ fn mistakes_name_file_line_field_and_suggest() {
             None,
         ),
         (
+            "{ op = \"compute\", time = \"1ms\" },",
+            "{ op = \"stack\", size = \"2GiB\" },",
+            18,
+            "goroutines[0].program[0].size",
+            "a goroutine stack must be between 1 B and 1 GB",
+            None,
+        ),
+        (
             "time = \"1ms\"",
             "time = 5",
             18,

@@ -538,6 +538,8 @@ impl World {
     pub fn gc_sweep_termination(&mut self, now: Nanos) {
         let procs = self.gomaxprocs as usize;
         self.gc.heap.process_deaths(now);
+        // Stack scanning shrinks stacks the goroutines no longer use.
+        self.shrinkstacks();
         let live_gs = self.live_gs;
         let gc = &mut self.gc;
         gc.mark_base = gc.heap.live_bytes;

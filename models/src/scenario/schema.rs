@@ -203,6 +203,9 @@ pub struct Costs {
     /// Releasing one 8 KiB page to the OS (`sysUnused`: `madvise`), which sets how fast the
     /// background scavenger's 1 % of CPU returns memory.
     pub scavenge_per_page: Dur,
+    /// `copystack`: copying 1 KiB of a goroutine's stack to its new, doubled stack (memmove
+    /// plus adjusting the pointers into it).
+    pub stack_copy_per_kib: Dur,
     /// Work inside each GC stop-the-world once every P has stopped (finishsweep, root prep…).
     pub gc_stw_work: Dur,
 }
@@ -231,6 +234,7 @@ impl Default for Costs {
             mark_per_kib_classic: D(2_090),
             sweep_per_page: D(400),
             scavenge_per_page: D(1_000),
+            stack_copy_per_kib: D(150),
             gc_stw_work: D(15_000),
         }
     }
@@ -534,6 +538,11 @@ pub enum Op {
     /// Start the named phase now (like the reference programs' `PHASE` markers).
     Phase {
         name: String,
+    },
+    /// The goroutine's frames reach `size` bytes of stack (deep recursion, big frames) and
+    /// return: `newstack` doubles its stack until it fits, copying it each time.
+    Stack {
+        size: Bytes,
     },
     /// `runtime.GC()`: start a cycle (after any running one) and wait for its mark to end,
     /// then finish its sweep.

@@ -213,6 +213,17 @@ fn ops(list: &[Op], path: &str, n: &Names, limits: &Limits, depth: usize) -> Che
                     );
                 }
             }
+            Op::Stack { size } => {
+                if size.0 == 0 || size.0 > crate::sched::stack::MAX_STACK_SIZE {
+                    return fail(
+                        format!("{p}.size"),
+                        format!(
+                            "a goroutine stack must be between 1 B and 1 GB (Go's maxstacksize; beyond it the runtime dies with \"stack overflow\"), got {}",
+                            size.0
+                        ),
+                    );
+                }
+            }
             Op::Phase { name } => {
                 if name.is_empty() {
                     return fail(format!("{p}.name"), "a phase needs a name");

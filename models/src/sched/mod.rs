@@ -26,6 +26,7 @@ pub mod invariants;
 pub mod netpoll;
 pub mod proc;
 pub mod runq;
+pub mod stack;
 pub mod stw;
 pub mod syscall;
 pub mod sysmon;

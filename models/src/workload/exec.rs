@@ -37,6 +37,7 @@ enum Action {
     Begin,
     Phase(u16),
     Gomaxprocs(u32),
+    Stack(u64),
     Gc,
     SetGcPercent(i32),
     SetMemoryLimit(i64),
@@ -176,6 +177,7 @@ impl World {
             Instr::Begin => Action::Begin,
             Instr::Phase(i) => Action::Phase(*i),
             Instr::Gomaxprocs(n) => Action::Gomaxprocs(*n),
+            Instr::Stack(b) => Action::Stack(*b),
             Instr::Gc => Action::Gc,
             Instr::SetGcPercent(p) => Action::SetGcPercent(*p),
             Instr::SetMemoryLimit(l) => Action::SetMemoryLimit(*l),
@@ -476,6 +478,15 @@ impl World {
                     self.advance(g);
                     if n != self.gomaxprocs && n > 0 {
                         self.stop_the_world(g, StwKind::Gomaxprocs(n), now);
+                        return;
+                    }
+                }
+                Action::Stack(depth) => {
+                    self.advance(g);
+                    let ns = self.newstack(g, depth);
+                    if ns > 0 {
+                        let calls = Some(super::program::DEFAULT_CALLS_EVERY);
+                        self.start_piece(g, ns, calls, false, now);
                         return;
                     }
                 }

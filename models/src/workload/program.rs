@@ -69,6 +69,8 @@ pub enum Instr {
     Phase(u16),
     /// `runtime.GOMAXPROCS(n)`: a stop-the-world and `procresize`.
     Gomaxprocs(u32),
+    /// Reach this many bytes of stack (`newstack`).
+    Stack(u64),
     /// `runtime.GC()`.
     Gc,
     /// `debug.SetGCPercent` (negative: off).
@@ -209,6 +211,7 @@ pub fn compile(
                 Instr::Phase(idx as u16)
             }
             Op::Gomaxprocs { n } => Instr::Gomaxprocs(*n),
+            Op::Stack { size } => Instr::Stack(size.0),
             Op::Gc => Instr::Gc,
             Op::SetGcPercent { gogc } => Instr::SetGcPercent(match gogc {
                 crate::scenario::Gogc::Percent(p) => *p,
