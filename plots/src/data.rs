@@ -11,9 +11,10 @@ pub struct Axis {
     pub name: String,
     /// The scenario field it sets (`runtime.gogc`).
     pub path: String,
-    /// Values as written by the user (`off`, `512MiB`); one value when not swept (the
-    /// scenario's own, then `swept` is false).
+    /// Values as written by the user (`off`, `512MiB`); when the user gave none, the one value
+    /// the scenario has (and `swept` is false).
     pub values: Vec<String>,
+    /// Set on each run with `--set PATH=VALUE` (false: the scenario's own value is kept).
     pub swept: bool,
 }
 
@@ -58,6 +59,15 @@ impl Grid {
         (idx, seed)
     }
 
+    /// The run index of the value indices `idx` with the `seed_i`-th seed (`coords` inverted).
+    pub fn run_of(&self, idx: &[usize], seed_i: usize) -> usize {
+        let mut r = 0;
+        for (a, &j) in self.axes.iter().zip(idx) {
+            r = r * a.values.len() + j;
+        }
+        r * self.seeds.len() + seed_i
+    }
+
     /// `--set` arguments for run `i` (swept axes only: fixed ones keep the scenario's value).
     pub fn sets(&self, i: usize) -> Vec<String> {
         let (idx, _) = self.coords(i);
@@ -69,12 +79,12 @@ impl Grid {
             .collect()
     }
 
-    /// `GOGC=100, GOMAXPROCS=4` for the fixed (not swept) parameters.
+    /// `GOGC=100, GOMAXPROCS=4` for the parameters with a single value.
     pub fn fixed_text(&self) -> String {
         let f: Vec<String> = self
             .axes
             .iter()
-            .filter(|a| !a.swept)
+            .filter(|a| a.values.len() == 1)
             .map(|a| format!("{}={}", a.name, a.values[0]))
             .collect();
         f.join(", ")
@@ -292,6 +302,11 @@ mod tests {
         assert_eq!(g.coords(1), (vec![0, 0, 0], 2));
         assert_eq!(g.coords(2), (vec![0, 0, 1], 1));
         assert_eq!(g.coords(11), (vec![2, 0, 1], 2));
+        for i in 0..g.len() {
+            let (idx, seed) = g.coords(i);
+            let si = g.seeds.iter().position(|s| *s == seed).expect("seed");
+            assert_eq!(g.run_of(&idx, si), i);
+        }
         // The fixed axis is not set; the swept ones are.
         assert_eq!(g.sets(11), vec!["gogc=off", "gomaxprocs=4"]);
         assert_eq!(g.fixed_text(), "GOMEMLIMIT=off");

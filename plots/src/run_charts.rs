@@ -8,6 +8,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use sim_core::stats::Histogram;
 
+/// Goals and triggers at or above this are the pacer's "never" (GOGC=off without a limit).
+const NO_GOAL: u64 = 1 << 60;
+
 fn ms(ns: u64) -> f64 {
     ns as f64 / 1e6
 }
@@ -55,12 +58,15 @@ fn heap_panel<DB: DrawingBackend>(
         .heap_live
         .iter()
         .chain(&tl.heap_goal)
+        .chain(&tl.trigger)
         .chain(tl.memory_limit.iter())
+        .filter(|b| **b < NO_GOAL)
         .map(|b| mib(*b as f64))
         .fold(0.0, f64::max);
     let mut c = ChartBuilder::on(a)
         .caption(label, ("sans-serif", 15))
         .margin(8)
+        .margin_right(30)
         .x_label_area_size(35)
         .y_label_area_size(70)
         .build_cartesian_2d(0.0..t_end, 0.0..top(ymax))
@@ -152,6 +158,7 @@ impl Chart for RunqChart {
         let mut c = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 18))
             .margin(10)
+            .margin_right(30)
             .x_label_area_size(35)
             .y_label_area_size(60)
             .build_cartesian_2d(0.0..t_end, 0.0..top(ymax))
@@ -230,6 +237,7 @@ impl Chart for PStateChart {
         let mut c = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 18))
             .margin(10)
+            .margin_right(30)
             .x_label_area_size(35)
             .y_label_area_size(60)
             .right_y_label_area_size(10)
@@ -342,6 +350,7 @@ impl Chart for LatencyHistChart {
         let mut c = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 18))
             .margin(10)
+            .margin_right(30)
             .x_label_area_size(35)
             .y_label_area_size(70)
             .build_cartesian_2d((lo..hi).log_scale(), 0.0..top(ymax))

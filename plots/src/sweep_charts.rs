@@ -164,6 +164,7 @@ impl Chart for LinesChart {
                 let mut c = ChartBuilder::on(a)
                     .caption(format!("GOMAXPROCS={procs}"), ("sans-serif", 15))
                     .margin(8)
+                    .margin_right(20)
                     .x_label_area_size(35)
                     .y_label_area_size(65)
                     .build_cartesian_2d(t.x_range(), 0.0..top(ymax))
@@ -263,16 +264,16 @@ impl Chart for StwChart {
                 } else {
                     0.0
                 };
+                // A point without STW pauses (no GC cycle) has nothing to draw.
                 let bars: Vec<(f64, f64, f64, f64)> = (0..t.gogc.len())
                     .filter_map(|g| {
-                        t.get(g, l, p).map(|x| {
-                            (
-                                g as f64 + off,
-                                us(x.values[p50]),
-                                us(x.values[p99]),
-                                us(x.values[max]),
-                            )
-                        })
+                        let x = t.get(g, l, p).filter(|x| x.values[max] > 0.0)?;
+                        Some((
+                            g as f64 + off,
+                            us(x.values[p50]),
+                            us(x.values[p99]),
+                            us(x.values[max]),
+                        ))
                     })
                     .collect();
                 c.draw_series(bars.iter().map(|&(x, lo, mid, hi)| {
