@@ -31,7 +31,14 @@ const SCRIPT: &str = r#"
 (function () {
   var errors = [];
   window.addEventListener('error', function (e) { errors.push(String(e.message)); report(); });
+  var consoleError = console.error;
+  console.error = function () {
+    errors.push(Array.prototype.join.call(arguments, ' '));
+    report();
+    consoleError.apply(console, arguments);
+  };
   function report() {
+    if (!document.body) { return; }
     document.body.setAttribute('data-status', errors.length ? 'error: ' + errors.join('; ') : 'ok');
   }
   function sortBy(table, col, th) {
