@@ -311,6 +311,9 @@ impl LatencyHistChart {
             let hi = (h.max() as f64).max(lo * 1.01);
             let r = (hi / lo).powf(1.0 / n as f64);
             let mut prev = lo.floor() as u64;
+            // Cumulative counts, differenced: the histogram counts whole buckets, so counting
+            // each bin on its own would count a bucket straddling an edge twice.
+            let mut below = 0;
             for i in 1..=n {
                 let edge = if i == n {
                     h.max()
@@ -320,7 +323,9 @@ impl LatencyHistChart {
                 if edge < prev {
                     continue;
                 }
-                bins.push((prev, edge, h.count_between(prev, edge)));
+                let upto = h.count_between(0, edge);
+                bins.push((prev, edge, upto.saturating_sub(below)));
+                below = below.max(upto);
                 prev = edge + 1;
             }
         }
