@@ -601,11 +601,26 @@ pub fn finish(dir: &Path, m: &Manifest, rows: &[Row]) -> anyhow::Result<()> {
         panels,
     };
     let e = |e: String| anyhow::anyhow!("drawing charts in {}: {e}", charts_dir.display());
+    // The charts are independent: draw them in parallel too.
+    let ((stw, lat), (hp, cpu)) = rayon::join(
+        || {
+            rayon::join(
+                || plots::render(&StwChart { table: table() }, &charts_dir),
+                || plots::render(&latency_chart(table()), &charts_dir),
+            )
+        },
+        || {
+            rayon::join(
+                || plots::render(&heap, &charts_dir),
+                || plots::render(&gc_cpu_chart(table()), &charts_dir),
+            )
+        },
+    );
     let rendered = vec![
-        plots::render(&StwChart { table: table() }, &charts_dir).map_err(e)?,
-        plots::render(&latency_chart(table()), &charts_dir).map_err(e)?,
-        plots::render(&heap, &charts_dir).map_err(e)?,
-        plots::render(&gc_cpu_chart(table()), &charts_dir).map_err(e)?,
+        stw.map_err(e)?,
+        lat.map_err(e)?,
+        hp.map_err(e)?,
+        cpu.map_err(e)?,
     ];
     let html = plots::report::report_html(&plots::report::ReportInput {
         scenario_name: name,
