@@ -30,6 +30,10 @@ impl Table {
         let mut lines = vec![String::new()];
         for &k in &others {
             let a = &grid.axes[k];
+            // A single-valued axis is named in the title, not in every line's label.
+            if a.values.len() == 1 {
+                continue;
+            }
             lines = lines
                 .iter()
                 .flat_map(|l| {
@@ -90,6 +94,11 @@ impl Table {
             t.push_str(&format!(" ({})", self.fixed));
         }
         t
+    }
+
+    /// Headroom above the data for the legend box (a row per line).
+    fn headroom(&self, ymax: f64) -> f64 {
+        top(ymax) * (1.1 + 0.1 * self.lines.len().min(6) as f64)
     }
 
     fn line_label(&self, l: usize) -> String {
@@ -167,7 +176,7 @@ impl Chart for LinesChart {
                     .margin_right(20)
                     .x_label_area_size(35)
                     .y_label_area_size(65)
-                    .build_cartesian_2d(t.x_range(), 0.0..top(ymax))
+                    .build_cartesian_2d(t.x_range(), 0.0..t.headroom(ymax))
                     .map_err(err)?;
                 c.configure_mesh()
                     .x_desc("GOGC")
@@ -247,7 +256,7 @@ impl Chart for StwChart {
                 .margin(8)
                 .x_label_area_size(35)
                 .y_label_area_size(65)
-                .build_cartesian_2d(t.x_range(), 0.0..top(ymax))
+                .build_cartesian_2d(t.x_range(), 0.0..t.headroom(ymax))
                 .map_err(err)?;
             c.configure_mesh()
                 .x_desc("GOGC")
