@@ -179,7 +179,7 @@ impl Chart for LinesChart {
                     .build_cartesian_2d(t.x_range(), 0.0..t.headroom(ymax))
                     .map_err(err)?;
                 c.configure_mesh()
-                    .x_desc("GOGC")
+                    .x_desc("GOGC (%)")
                     .y_desc(&m.y_desc)
                     .x_label_formatter(&|x| t.x_label(*x))
                     .disable_x_mesh()
@@ -259,7 +259,7 @@ impl Chart for StwChart {
                 .build_cartesian_2d(t.x_range(), 0.0..t.headroom(ymax))
                 .map_err(err)?;
             c.configure_mesh()
-                .x_desc("GOGC")
+                .x_desc("GOGC (%)")
                 .y_desc("STW pause (µs)")
                 .x_label_formatter(&|x| t.x_label(*x))
                 .disable_x_mesh()
