@@ -455,9 +455,12 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<std::process::ExitCode> {
                 results.display()
             )));
         }
-        let old: Manifest = serde_json::from_slice(
-            &std::fs::read(&man_path).with_context(|| format!("reading {}", man_path.display()))?,
-        )
+        let old: Manifest = serde_json::from_slice(&std::fs::read(&man_path).map_err(|e| {
+            input_err(format!(
+                "--resume: {}: {e} (not the output of a sweep?)",
+                man_path.display()
+            ))
+        })?)
         .map_err(|e| input_err(format!("{}: {e}", man_path.display())))?;
         if !old.same_sweep(&manifest) {
             return Err(input_err(format!(

@@ -192,6 +192,12 @@ fn resume_keeps_finished_points_and_drops_a_cut_line() {
         "{stderr}"
     );
     assert_eq!(read(&d.join("part/results.csv")), full);
+    // A results.csv that no sweep wrote (no sweep.json beside it) is not resumed.
+    std::fs::create_dir_all(d.join("stray")).expect("dir");
+    std::fs::write(d.join("stray/results.csv"), "run\n").expect("write");
+    let o = sweep(&d, "stray", &["--resume"], "2");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("sweep.json"));
     // A different grid cannot resume this one.
     let s = scenario();
     let o = gmpsim(&d)
