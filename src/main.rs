@@ -3,8 +3,11 @@
 //! With no arguments it runs `scenarios/default.toml` and prints the summary.
 //! Exit codes: 0 success, 1 a run that hit a resource limit, 2 bad input.
 
+mod cmd_merge;
 mod cmd_pacer_replay;
+mod cmd_sweep;
 mod out;
+mod plot_run;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -31,6 +34,11 @@ enum Cmd {
     Run(RunArgs),
     /// Replay Go's TestGcPacer harness on per-cycle inputs and print the pacer's decisions as CSV.
     PacerReplay(cmd_pacer_replay::PacerReplayArgs),
+    /// Run a scenario over a grid of GOGC × GOMEMLIMIT × GOMAXPROCS (× any field) in parallel;
+    /// write results.csv, charts and report.html.
+    Sweep(cmd_sweep::SweepArgs),
+    /// Join the outputs of `sweep --shard K/N` runs into one results.csv, charts and report.
+    Merge(cmd_merge::MergeArgs),
 }
 
 #[derive(clap::Args)]
@@ -58,6 +66,9 @@ struct RunArgs {
     /// Print the summary as one JSON object on stdout.
     #[arg(long)]
     json: bool,
+    /// Draw the run's charts (PNG and SVG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    plot: Option<PathBuf>,
 }
 
 /// An error caused by the user's input: exit code 2.
@@ -94,9 +105,12 @@ fn main() -> ExitCode {
             scheddetail: false,
             gctrace: false,
             json: false,
+            plot: None,
         }),
         Some(Cmd::Run(a)) => cmd_run(&a),
         Some(Cmd::PacerReplay(a)) => cmd_pacer_replay::run(&a).map(|_| ExitCode::SUCCESS),
+        Some(Cmd::Sweep(a)) => cmd_sweep::run(&a),
+        Some(Cmd::Merge(a)) => cmd_merge::run(&a),
     };
     match res {
         Ok(code) => code,
@@ -133,6 +147,10 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
         schedtrace,
         scheddetail: a.scheddetail,
         seed: a.seed,
+        sample_interval: a
+            .plot
+            .as_ref()
+            .map(|_| plot_run::sample_interval(loaded.scenario.meta.duration.0)),
         ..Default::default()
     };
     let res = run_scenario(&loaded.scenario, opts)
@@ -153,6 +171,10 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("writing {}", dir.display()))?;
         out::write_gc_cycles(dir, &res.world.gc.records)
             .with_context(|| format!("writing {}", dir.display()))?;
+    }
+    if let Some(dir) = &a.plot {
+        plot_run::plot_run(dir, &res, &a.sets)
+            .with_context(|| format!("drawing charts in {}", dir.display()))?;
     }
     use sim_core::StopReason;
     if matches!(

@@ -8,5 +8,6 @@ pub mod scenario;
 pub mod sched;
 pub mod sim;
 pub mod stats;
+pub mod timeline;
 pub mod units;
 pub mod workload;

@@ -116,6 +116,8 @@ pub struct GcSummary {
     pub cycles: u32,
     /// GC CPU (STW, background, assist) over GOMAXPROCS × time, idle marking excluded.
     pub cpu_fraction: f64,
+    /// GC CPU outside assists (STW and dedicated/fractional workers) over GOMAXPROCS × time.
+    pub background_fraction: f64,
     pub assist_fraction: f64,
     pub idle_fraction: f64,
     pub stw_ns: Stw,
@@ -123,6 +125,8 @@ pub struct GcSummary {
     pub final_marked_bytes: u64,
     pub peak_heap_bytes: u64,
     pub mean_goal_over_prev_marked: f64,
+    /// Mean of the completed cycles' heap goals (the final goal when no cycle completed).
+    pub mean_goal_bytes: u64,
     pub gogc: i32,
     pub memory_limit: Option<u64>,
     /// Mapped-ready memory (retained heap pages + stacks + runtime overhead) at its peak, and
@@ -277,6 +281,9 @@ impl Summary {
                 GcSummary {
                     cycles: g.cycles,
                     cpu_fraction: frac(g.total_gc_cpu - g.total_idle_cpu),
+                    background_fraction: frac(
+                        (g.total_gc_cpu - g.total_idle_cpu).saturating_sub(g.total_assist),
+                    ),
                     assist_fraction: frac(g.total_assist),
                     idle_fraction: frac(g.total_idle_cpu),
                     stw_ns: Stw {
@@ -291,6 +298,12 @@ impl Summary {
                         g.goal_sum / g.goal_n as f64
                     } else {
                         0.0
+                    },
+                    mean_goal_bytes: if g.records.is_empty() {
+                        g.ctrl.heap_goal()
+                    } else {
+                        (g.records.iter().map(|r| r.heap_goal as u128).sum::<u128>()
+                            / g.records.len() as u128) as u64
                     },
                     gogc: g.ctrl.gc_percent,
                     memory_limit: (g.ctrl.memory_limit != i64::MAX)

@@ -11,6 +11,8 @@ pub struct RunResult {
     pub outcome: RunOutcome,
     /// `schedtrace` lines, if asked for.
     pub schedtrace: String,
+    /// Samples for charts (empty unless `RunOptions::sample_interval` was set).
+    pub timeline: crate::timeline::Timeline,
     pub world: World,
 }
 
@@ -33,12 +35,14 @@ pub fn run_observed<O: Observer>(
         max_events: w.limits.max_events,
     };
     let outcome = run(&mut w, &mut q, limits, obs);
+    let timeline = w.take_timeline(outcome.end_time);
     let summary = Summary::from_world(&mut w, &outcome);
     let schedtrace = std::mem::take(&mut w.trace_out);
     Ok(RunResult {
         summary,
         outcome,
         schedtrace,
+        timeline,
         world: w,
     })
 }

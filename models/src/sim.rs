@@ -88,6 +88,8 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// Keep a per-goroutine record (created, first run, exit) for analysis.
     pub record: bool,
+    /// Sample heap, run queues and P states every this many ns for charts (`timeline.rs`).
+    pub sample_interval: Option<Nanos>,
 }
 
 /// `sched.lock` contention: operations that take it serialise; taking it after another M
@@ -204,6 +206,8 @@ pub struct World {
     pub trace_out: String,
     /// Set when the model must stop (program panic, resource limit).
     pub stop: Option<StopReason>,
+    /// Periodic samples for charts, when `opts.sample_interval` is set.
+    pub sampler: crate::timeline::Sampler,
 }
 
 /// An error building the world from a scenario (a reference the validator did not catch).
@@ -239,6 +243,7 @@ impl World {
             .map(|i| rng.stream_indexed("class", i as u64))
             .collect();
 
+        let sample_interval = opts.sample_interval;
         let mut w = World {
             scenario_name: sc.meta.name.clone(),
             seed,
@@ -307,6 +312,7 @@ impl World {
             trace_out: String::new(),
             run_log: Vec::new(),
             stop: None,
+            sampler: crate::timeline::Sampler::new(sample_interval),
         };
         w.stats.record_goroutines = w.opts.record;
         w.stats.phase_start(0, "main");
@@ -407,6 +413,9 @@ impl Model for World {
     type Event = Ev;
 
     fn handle(&mut self, now: Nanos, ev: Ev, q: &mut EventQueue<Ev>) -> Control {
+        if now >= self.sampler.next {
+            self.sample_until(now);
+        }
         match ev {
             Ev::Cpu { g, epoch } => {
                 if self.gs[g as usize].epoch == epoch {

@@ -46,6 +46,15 @@ impl Histogram {
         self.h.len()
     }
 
+    /// Number of recorded values in `lo..=hi` (at the histogram's precision), for plotting.
+    pub fn count_between(&self, lo: u64, hi: u64) -> u64 {
+        if self.h.is_empty() || hi < lo {
+            0
+        } else {
+            self.h.count_between(lo, hi)
+        }
+    }
+
     /// Adds every value recorded in `other`.
     pub fn merge(&mut self, other: &Histogram) {
         // Both auto-resize, so adding cannot go out of range; ignore the impossible error.
