@@ -514,6 +514,22 @@ fn mistakes_name_file_line_field_and_suggest() {
             None,
         ),
         (
+            "{ op = \"send\", chan = \"c\" }",
+            "{ op = \"pool_get\", pool = \"bufs\", size = \"64KiB\" }",
+            19,
+            "goroutines[0].program[1].pool",
+            "no pool named `bufs`; declare it in [[pools]]",
+            None,
+        ),
+        (
+            "{ op = \"send\", chan = \"c\" }",
+            "{ op = \"pool_put\", pool = \"c\", max_size = \"1 parsec\" }",
+            19,
+            "goroutines[0].program[1].max_size",
+            "expected a size",
+            None,
+        ),
+        (
             "time = \"1ms\"",
             "time = { dist = \"uniform\", min = \"2ms\", max = \"1ms\" }",
             18,
@@ -984,6 +1000,32 @@ fn every_bundled_scenario_loads() {
         }
     }
     assert!(n >= 4);
+}
+
+/// `[[pools]]` and the pool ops parse, and a pool op must name a declared pool.
+#[test]
+fn pool_ops_parse() {
+    let text = BASE.replace("[[channels]]", "[[pools]]\nname = \"bufs\"\n\n[[channels]]");
+    let text = text.replace(
+        "{ op = \"send\", chan = \"c\" }",
+        "{ op = \"pool_get\", pool = \"bufs\", size = \"64KiB\", scan = 0.5 }, { op = \"pool_put\", pool = \"bufs\", max_size = \"1MiB\" }",
+    );
+    let s = parse_scenario(&text, "svc.toml", &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    assert_eq!(s.pools[0].name, "bufs");
+    let p = &s.goroutines[0].program;
+    assert!(matches!(&p[1], Op::PoolGet { pool, scan, .. } if pool == "bufs" && *scan == 0.5));
+    assert!(matches!(&p[2], Op::PoolPut { max_size: Some(b), .. } if *b == Bytes(1 << 20)));
+    let Err(e) = parse_scenario(
+        &text.replace("pool = \"bufs\", max", "pool = \"buf\", max"),
+        "svc.toml",
+        &[],
+    ) else {
+        panic!("an unknown pool must be rejected");
+    };
+    assert_eq!(e.field, "goroutines[0].program[2].pool");
+    assert!(e.message.contains("no pool named `buf`"), "{e}");
 }
 
 /// `"= expr"` computes a value from numeric parameters; a bad expression names its field.

@@ -527,6 +527,7 @@ impl World {
     /// With the world stopped for sweep termination: `startCycle`, roots, workers.
     pub fn gc_sweep_termination(&mut self, now: Nanos) {
         let procs = self.gomaxprocs as usize;
+        self.pool_cleanup(); // clearpools: before the live heap is taken, so victims drop
         self.gc.heap.process_deaths(now);
         let live_gs = self.live_gs;
         let gc = &mut self.gc;
