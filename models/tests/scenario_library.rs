@@ -43,7 +43,7 @@ fn gc_cpu_share(r: &RunResult, from: u64, to: u64) -> f64 {
     cpu as f64 / ((to - from) as f64 * r.summary.gomaxprocs as f64)
 }
 
-/// 1. A small web service, now allocating: its GC cycles follow the request rate.
+/// Issue item 1: A small web service, now allocating: its GC cycles follow the request rate.
 #[test]
 fn default_collects_in_proportion_to_the_request_rate() {
     let base = run("default", &[]);
@@ -65,7 +65,7 @@ fn default_collects_in_proportion_to_the_request_rate() {
     );
 }
 
-/// 2. LLM token loop: Gosched after every token costs a turn of the run queue when the Ps are
+/// Issue item 2: LLM token loop: Gosched after every token costs a turn of the run queue when the Ps are
 /// busy (GOMAXPROCS below the session count), and nothing measurable with Ps to spare.
 #[test]
 fn llm_gosched_per_token_costs_latency_only_when_ps_are_busy() {
@@ -108,7 +108,7 @@ fn llm_gosched_per_token_costs_latency_only_when_ps_are_busy() {
     );
 }
 
-/// 3. 270k requests/s: GC frequency and assists rise with the rate; GOGC and GOMEMLIMIT
+/// Issue item 3: 270k requests/s: GC frequency and assists rise with the rate; GOGC and GOMEMLIMIT
 /// change p99 and the pause count.
 #[test]
 fn api_270k_gc_follows_rate_gogc_and_memory_limit() {
@@ -151,7 +151,7 @@ fn api_270k_gc_follows_rate_gogc_and_memory_limit() {
     assert!(limit.summary.gc.peak_heap_bytes < 128 * MIB);
 }
 
-/// 4. Leaked goroutines: the goroutine count, stack bytes, heap and goal grow; scheduling
+/// Issue item 4: Leaked goroutines: the goroutine count, stack bytes, heap and goal grow; scheduling
 /// latency does not.
 #[test]
 fn leaked_goroutines_grow_the_heap_goal() {
@@ -192,7 +192,7 @@ fn leaked_goroutines_grow_the_heap_goal() {
     );
 }
 
-/// 5. 10,000 goroutines at once on 2 Ps: the runq spills to the global queue, the other P
+/// Issue item 5: 10,000 goroutines at once on 2 Ps: the runq spills to the global queue, the other P
 /// steals, and many wait long; with 100 goroutines nobody does.
 #[test]
 fn ten_thousand_goroutines_queue_for_two_ps() {
@@ -224,7 +224,7 @@ fn ten_thousand_goroutines_queue_for_two_ps() {
     assert!(wide.summary.sched_latency_ns.p99 * 2 < many.summary.sched_latency_ns.p99);
 }
 
-/// 6. Long blocking syscalls lose their P to sysmon (handoffs, more threads, slow exits);
+/// Issue item 6: Long blocking syscalls lose their P to sysmon (handoffs, more threads, slow exits);
 /// short ones keep it.
 #[test]
 fn long_syscalls_lose_their_p_short_ones_keep_it() {
@@ -255,7 +255,7 @@ fn long_syscalls_lose_their_p_short_ones_keep_it() {
     assert!(long.summary.latency_ns.p50 > 1_300_000);
 }
 
-/// 7. GOGC=off, a live heap growing into GOMEMLIMIT: cycles back to back with GC above half
+/// Issue item 7: GOGC=off, a live heap growing into GOMEMLIMIT: cycles back to back with GC above half
 /// the CPU, then the CPU limiter cuts assists and the heap passes the limit; a higher limit
 /// does not spiral.
 #[test]
@@ -292,7 +292,7 @@ fn memory_limit_spiral_and_the_cpu_limiter() {
     assert!(high.summary.gc.cpu_fraction < 0.1);
 }
 
-/// 8. The 3 a.m. spike: the warm-up burst brings assists, the goal jumps (capped by the
+/// Issue item 8: The 3 a.m. spike: the warm-up burst brings assists, the goal jumps (capped by the
 /// limit), and falls back once the buffer dies.
 #[test]
 fn nightly_spike_raises_goal_and_assists_under_the_limit() {
@@ -341,7 +341,7 @@ fn nightly_spike_raises_goal_and_assists_under_the_limit() {
     );
 }
 
-/// 9. Survival 20 % → 80 %: mark time per cycle grows with the live heap (linearly: the same
+/// Issue item 9: Survival 20 % → 80 %: mark time per cycle grows with the live heap (linearly: the same
 /// time per marked MiB), cycles get rarer, two pauses per cycle at every rate.
 #[test]
 fn survival_rate_scales_mark_time_linearly() {
@@ -379,7 +379,7 @@ fn survival_rate_scales_mark_time_linearly() {
     assert!(s80 < 2 * s20 + 20_000, "STW does not grow with survival");
 }
 
-/// 10. A call-free loop under asyncpreemptoff=1 holds every STW for up to its length and the
+/// Issue item 10: A call-free loop under asyncpreemptoff=1 holds every STW for up to its length and the
 /// requests wait with it; asynchronous preemption stops it in microseconds.
 #[test]
 fn nonpreemptible_loop_stretches_stw_and_latency() {
@@ -402,7 +402,7 @@ fn nonpreemptible_loop_stretches_stw_and_latency() {
     assert_eq!(off.summary.scheduler.preemptions.r#async, 0);
 }
 
-/// 11. sync.Pool: a lower GOGC means more cycles, so more idle buffers are dropped and the
+/// Issue item 11: sync.Pool: a lower GOGC means more cycles, so more idle buffers are dropped and the
 /// next burst allocates again; huge buffers put back stay pooled (and in the heap).
 #[test]
 fn sync_pool_hit_rate_falls_with_gogc_and_huge_buffers_stay() {
