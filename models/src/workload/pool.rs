@@ -97,7 +97,9 @@ pub struct Pools {
 
 /// The bytes `mallocgc` hands out for `size`: its size class, or whole pages.
 fn rounded(size: u64) -> u64 {
-    if size > MAX_SMALL_SIZE {
+    if size == 0 {
+        0 // mallocgc(0) returns zerobase: nothing allocated
+    } else if size > MAX_SMALL_SIZE {
         size.div_ceil(PAGE_SIZE) * PAGE_SIZE
     } else {
         class_info(size_to_class(size)).0
