@@ -484,3 +484,28 @@ program = [
         "dropped at the second GC after its Put"
     );
 }
+
+/// Found with the LLM scenario: a goroutine readied by the netpoller after an `io` wait is
+/// runnable from its readiness, so with idle Ps its scheduling latency is the wake-up path
+/// (microseconds), not the time since it last ran.
+#[test]
+fn io_readiness_starts_the_scheduling_latency_clock() {
+    let text = r#"
+[meta]
+name = "netpoll"
+duration = "1s"
+[runtime]
+gomaxprocs = 4
+[[goroutines]]
+name = "a"
+count = 4
+program = [{ op = "repeat", n = "forever", body = [{ op = "io", time = "400us" }, { op = "compute", time = "10us" }] }]
+"#;
+    let sc = models::scenario::parse_scenario(text, "netpoll.toml", &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let r = run_scenario(&sc, RunOptions::default()).expect("runs");
+    let l = r.summary.sched_latency_ns;
+    assert!(l.count > 8000, "{} runs", l.count);
+    assert!(l.p99 < 100_000, "p99 {} ns with idle Ps", l.p99);
+}
