@@ -337,6 +337,13 @@ impl Summary {
             d(l.max),
             l.count
         );
+        if self.sched_latency_over_100ms > 0.0 {
+            let _ = writeln!(
+                s,
+                "          {:.1}% of the runs waited over 100ms",
+                self.sched_latency_over_100ms * 100.0
+            );
+        }
         let g = &self.goroutines;
         let _ = writeln!(
             s,
