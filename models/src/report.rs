@@ -161,11 +161,15 @@ pub struct Summary {
     pub requests: Requests,
     pub latency_ns: Lat,
     pub sched_latency_ns: Lat,
+    /// Share of scheduling latencies (runnable → running) above 100 ms.
+    pub sched_latency_over_100ms: f64,
     pub goroutines: Goroutines,
     pub scheduler: SchedCounters,
     pub per_p: Vec<PSummary>,
     pub alloc_bytes: u64,
     pub gc: GcSummary,
+    /// `sync.Pool`s: gets, hit rate, pooled bytes (empty when the scenario declares none).
+    pub pools: Vec<crate::workload::pool::PoolStats>,
 }
 
 fn reason(r: &StopReason) -> String {
@@ -226,6 +230,7 @@ impl Summary {
             },
             latency_ns: lat(&s.latency),
             sched_latency_ns: lat(&s.sched_latency),
+            sched_latency_over_100ms: s.sched_latency.fraction_above(100_000_000),
             goroutines: Goroutines {
                 created: s.goroutines_created,
                 max_alive: s.max_alive,
@@ -318,6 +323,7 @@ impl Summary {
                     limited_cycles: g.limited_cycles,
                 }
             },
+            pools: w.sync.pools.stats(),
         }
     }
 
@@ -365,6 +371,13 @@ impl Summary {
             d(l.max),
             l.count
         );
+        if self.sched_latency_over_100ms > 0.0 {
+            let _ = writeln!(
+                s,
+                "          {:.1}% of the runs waited over 100ms",
+                self.sched_latency_over_100ms * 100.0
+            );
+        }
         let g = &self.goroutines;
         let _ = writeln!(
             s,
@@ -426,6 +439,24 @@ impl Summary {
             d(g.sweep_mutator_ns),
             d(g.sweep_background_ns)
         );
+        for p in &self.pools {
+            let _ = writeln!(
+                s,
+                "pool {:<8} {} gets, hit rate {:.1}% ({} from the victim cache), {} misses, {} too small, {} puts ({} dropped by max_size), GC dropped {} objects ({:.1} MiB), pooled {:.1} MiB (peak {:.1} MiB)",
+                p.name,
+                p.gets,
+                p.hit_rate * 100.0,
+                p.victim_hits,
+                p.misses,
+                p.too_small,
+                p.puts,
+                p.put_dropped,
+                p.gc_dropped_objects,
+                p.gc_dropped_bytes as f64 / 1048576.0,
+                p.pooled_bytes as f64 / 1048576.0,
+                p.pooled_peak_bytes as f64 / 1048576.0
+            );
+        }
         let utils: Vec<String> = self
             .per_p
             .iter()

@@ -522,6 +522,22 @@ fn mistakes_name_file_line_field_and_suggest() {
             None,
         ),
         (
+            "{ op = \"send\", chan = \"c\" }",
+            "{ op = \"pool_get\", pool = \"bufs\", size = \"64KiB\" }",
+            19,
+            "goroutines[0].program[1].pool",
+            "no pool named `bufs`; declare it in [[pools]]",
+            None,
+        ),
+        (
+            "{ op = \"send\", chan = \"c\" }",
+            "{ op = \"pool_put\", pool = \"c\", max_size = \"1 parsec\" }",
+            19,
+            "goroutines[0].program[1].max_size",
+            "expected a size",
+            None,
+        ),
+        (
             "time = \"1ms\"",
             "time = { dist = \"uniform\", min = \"2ms\", max = \"1ms\" }",
             18,
@@ -567,14 +583,6 @@ fn mistakes_name_file_line_field_and_suggest() {
             14,
             "channels[1].name",
             "`c` is defined twice",
-            None,
-        ),
-        (
-            "[[channels]]",
-            "[[phases]]\nname = \"late\"\nat = \"2s\"\n[[channels]]",
-            13,
-            "phases[0].at",
-            "not before the end of the run",
             None,
         ),
         (
@@ -994,6 +1002,32 @@ fn every_bundled_scenario_loads() {
     assert!(n >= 4);
 }
 
+/// `[[pools]]` and the pool ops parse, and a pool op must name a declared pool.
+#[test]
+fn pool_ops_parse() {
+    let text = BASE.replace("[[channels]]", "[[pools]]\nname = \"bufs\"\n\n[[channels]]");
+    let text = text.replace(
+        "{ op = \"send\", chan = \"c\" }",
+        "{ op = \"pool_get\", pool = \"bufs\", size = \"64KiB\", scan = 0.5 }, { op = \"pool_put\", pool = \"bufs\", max_size = \"1MiB\" }",
+    );
+    let s = parse_scenario(&text, "svc.toml", &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    assert_eq!(s.pools[0].name, "bufs");
+    let p = &s.goroutines[0].program;
+    assert!(matches!(&p[1], Op::PoolGet { pool, scan, .. } if pool == "bufs" && *scan == 0.5));
+    assert!(matches!(&p[2], Op::PoolPut { max_size: Some(b), .. } if *b == Bytes(1 << 20)));
+    let Err(e) = parse_scenario(
+        &text.replace("pool = \"bufs\", max", "pool = \"buf\", max"),
+        "svc.toml",
+        &[],
+    ) else {
+        panic!("an unknown pool must be rejected");
+    };
+    assert_eq!(e.field, "goroutines[0].program[2].pool");
+    assert!(e.message.contains("no pool named `buf`"), "{e}");
+}
+
 /// `"= expr"` computes a value from numeric parameters; a bad expression names its field.
 #[test]
 fn computed_parameters() {
@@ -1019,4 +1053,22 @@ fn computed_parameters() {
         assert!(shown.contains("goroutines[0].count"), "{shown}");
         assert!(shown.contains(msg), "{expr}: {shown}");
     }
+}
+
+/// A phase at or after the end of the run is not an error (a run shortened with `--set` keeps
+/// its phase markers); it simply never starts.
+#[test]
+fn a_phase_after_the_end_never_starts() {
+    let text = BASE.replace(
+        "[[channels]]",
+        "[[phases]]\nname = \"late\"\nat = \"2s\"\n[[channels]]",
+    );
+    let sc = parse_scenario(&text, "svc.toml", &[]).unwrap().scenario;
+    let r = models::run::run_scenario(&sc, models::sim::RunOptions::default()).unwrap();
+    assert!(r.summary.phases.iter().all(|p| p.name != "late"));
+    let sc = parse_scenario(&text, "svc.toml", &strings(&["meta.duration=3s"]))
+        .unwrap()
+        .scenario;
+    let r = models::run::run_scenario(&sc, models::sim::RunOptions::default()).unwrap();
+    assert!(r.summary.phases.iter().any(|p| p.name == "late"));
 }

@@ -541,6 +541,7 @@ impl World {
     /// With the world stopped for sweep termination: `startCycle`, roots, workers.
     pub fn gc_sweep_termination(&mut self, now: Nanos) {
         let procs = self.gomaxprocs as usize;
+        self.pool_cleanup(); // clearpools: before the live heap is taken, so victims drop
         self.gc.heap.process_deaths(now);
         // Stack scanning shrinks stacks the goroutines no longer use.
         self.shrinkstacks();

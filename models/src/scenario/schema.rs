@@ -39,6 +39,9 @@ pub struct Scenario {
     /// Kernel pipes (raw blocking fds, not the netpoller), for `pipe_write`/`pipe_read`.
     #[serde(default)]
     pub pipes: Vec<NamedCfg>,
+    /// `sync.Pool`s, for `pool_get`/`pool_put`.
+    #[serde(default)]
+    pub pools: Vec<NamedCfg>,
     /// Goroutine classes. A class with `count > 0` is started at `start` by main, in order;
     /// a class with `count = 0` only runs when a program spawns it or a source uses it.
     #[serde(default)]
@@ -465,6 +468,23 @@ pub enum Op {
         /// `false` 0.
         #[serde(default, deserialize_with = "super::de::fraction")]
         scan: f64,
+    },
+    /// `sync.Pool.Get` of an object of at least `size` bytes: a pooled object is reused (no
+    /// allocation); an empty pool, or a pooled object smaller than `size` (which the caller
+    /// drops and replaces, as `bytes.Buffer` growth does), allocates `size` bytes. The
+    /// goroutine holds the object until `pool_put` or until it exits.
+    PoolGet {
+        pool: String,
+        size: SizeDist,
+        #[serde(default, deserialize_with = "super::de::fraction")]
+        scan: f64,
+    },
+    /// `sync.Pool.Put` of the object this goroutine got last from `pool`. With `max_size`, an
+    /// object larger than it is dropped instead (the `if cap(buf) > max { return }` guard).
+    PoolPut {
+        pool: String,
+        #[serde(default)]
+        max_size: Option<Bytes>,
     },
     /// A blocking system call (`entersyscall` … `exitsyscall`) that stays `time` in the kernel.
     /// `timed = true`: a timed kernel sleep (`nanosleep`), which also pays the timer slack.

@@ -107,6 +107,7 @@ struct Names<'a> {
     mutexes: Vec<&'a str>,
     wgs: Vec<&'a str>,
     pipes: Vec<&'a str>,
+    pools: Vec<&'a str>,
 }
 
 fn ops(list: &[Op], path: &str, n: &Names, limits: &Limits, depth: usize) -> Check {
@@ -203,6 +204,30 @@ fn ops(list: &[Op], path: &str, n: &Names, limits: &Limits, depth: usize) -> Che
             }
             Op::PipeWrite { pipe } | Op::PipeRead { pipe } => {
                 refers(pipe, &n.pipes, format!("{p}.pipe"), "pipe", "pipes")?
+            }
+            Op::PoolGet { pool, size, scan } => {
+                refers(pool, &n.pools, format!("{p}.pool"), "pool", "pools")?;
+                dist_u64(
+                    size,
+                    &format!("{p}.size"),
+                    |b: crate::units::Bytes| b.0,
+                    TIB,
+                    "size",
+                )?;
+                if !(0.0..=1.0).contains(scan) {
+                    return fail(
+                        format!("{p}.scan"),
+                        format!("scan is a fraction in [0, 1], got {scan}"),
+                    );
+                }
+            }
+            Op::PoolPut { pool, max_size } => {
+                refers(pool, &n.pools, format!("{p}.pool"), "pool", "pools")?;
+                if let Some(m) = max_size
+                    && m.0 > TIB
+                {
+                    return fail(format!("{p}.max_size"), "max_size too large (at most 1TiB)");
+                }
             }
             Op::Repeat { body, .. } => ops(body, &format!("{p}.body"), n, limits, depth + 1)?,
             Op::Gomaxprocs { n: procs } => {
@@ -335,22 +360,14 @@ pub fn validate(s: &Scenario) -> Check {
             "cannot exceed gc.stack_start",
         );
     }
-    for (i, p) in s.phases.iter().enumerate() {
-        if p.at.0 >= d {
-            return fail(
-                format!("phases[{i}].at"),
-                format!(
-                    "{} is not before the end of the run ({})",
-                    p.at, s.meta.duration
-                ),
-            );
-        }
-    }
+    // A phase at or after the end of the run never starts: shortening a run with
+    // `--set meta.duration=…` must not make its phase markers an error.
     unique(s.goroutines.iter().map(|g| g.name.as_str()), "goroutines")?;
     unique(s.channels.iter().map(|g| g.name.as_str()), "channels")?;
     unique(s.mutexes.iter().map(|g| g.name.as_str()), "mutexes")?;
     unique(s.waitgroups.iter().map(|g| g.name.as_str()), "waitgroups")?;
     unique(s.pipes.iter().map(|g| g.name.as_str()), "pipes")?;
+    unique(s.pools.iter().map(|g| g.name.as_str()), "pools")?;
     unique(s.arrivals.iter().map(|g| g.name.as_str()), "arrivals")?;
     unique(s.clients.iter().map(|g| g.name.as_str()), "clients")?;
     let names = Names {
@@ -359,6 +376,7 @@ pub fn validate(s: &Scenario) -> Check {
         mutexes: s.mutexes.iter().map(|g| g.name.as_str()).collect(),
         wgs: s.waitgroups.iter().map(|g| g.name.as_str()).collect(),
         pipes: s.pipes.iter().map(|g| g.name.as_str()).collect(),
+        pools: s.pools.iter().map(|g| g.name.as_str()).collect(),
     };
     for (i, c) in s.channels.iter().enumerate() {
         if c.capacity > MAX_CHAN_CAP {

@@ -163,6 +163,8 @@ impl World {
 
     /// An fd became ready (workload-driven readiness). The blocked poller, if any, returns.
     pub fn io_ready(&mut self, g: GId, now: Nanos) {
+        // Scheduling latency runs from readiness, not from when the G last became runnable.
+        self.gs[g as usize].runnable_since = now;
         self.netpoll_ready.push(g);
         if self.lastpoll.is_none() {
             self.netpoll_break(now);

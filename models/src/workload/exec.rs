@@ -17,6 +17,11 @@ enum Action {
     /// A multi-step instruction (an allocation that assisted) is complete.
     Done,
     Alloc(u64, u64, f64, Hold),
+    /// `sync.Pool.Get` (pool, size, scan) and `Put` (pool, max size).
+    PoolGet(u32, u64, f64),
+    PoolPut(u32, u64),
+    /// Nothing more to do for this instruction.
+    Advance,
     Syscall(Nanos),
     PipeWrite(u32),
     PipeRead(u32),
@@ -142,6 +147,14 @@ impl World {
                 };
                 Action::Alloc(sz, n, *scan, hold)
             }
+            Instr::PoolGet { pool, size, scan } => {
+                if started {
+                    // The miss's allocation caused an assist or a GC start, now over.
+                    return Action::Done;
+                }
+                Action::PoolGet(*pool, size.sample(rng), *scan)
+            }
+            Instr::PoolPut { pool, max_size } => Action::PoolPut(*pool, *max_size),
             Instr::Syscall { time, timed } => {
                 let d = time.sample(rng);
                 // A timed kernel sleep pays the timer slack like any timed wait.
@@ -208,7 +221,21 @@ impl World {
             let started = self.gs[g as usize].op_started;
             let m = self.gs[g as usize].m;
             let p = self.ms[m as usize].p;
-            match self.decode(g) {
+            let act = match self.decode(g) {
+                // A pool miss allocates like `alloc` with lifetime "goroutine".
+                Action::PoolGet(pool, size, scan) => match self.pool_get(g, pool, size, scan) {
+                    true => Action::Advance,
+                    false => Action::Alloc(size, 1, scan, Hold::Goroutine),
+                },
+                a => a,
+            };
+            match act {
+                // (PoolGet was turned into Advance or Alloc above.)
+                Action::Advance | Action::PoolGet(..) => self.advance(g),
+                Action::PoolPut(pool, max) => {
+                    self.pool_put(g, pool, max);
+                    self.advance(g);
+                }
                 Action::Cpu(ns, left, yields, calls, nonpre) => {
                     let gg = &mut self.gs[g as usize];
                     gg.op_started = true;

@@ -3,6 +3,7 @@
 
 pub mod dist;
 pub mod exec;
+pub mod pool;
 pub mod program;
 pub mod sources;
 pub mod sync;

@@ -34,6 +34,17 @@ pub enum Instr {
         time: Sampler,
         timed: bool,
     },
+    /// `sync.Pool.Get` (see [`super::pool`]).
+    PoolGet {
+        pool: u32,
+        size: Sampler,
+        scan: f64,
+    },
+    /// `sync.Pool.Put`; objects above `max_size` are dropped (`u64::MAX`: no guard).
+    PoolPut {
+        pool: u32,
+        max_size: u64,
+    },
     PipeWrite(u32),
     PipeRead(u32),
     Io {
@@ -94,6 +105,7 @@ pub struct Names<'a> {
     pub mutexes: Vec<&'a str>,
     pub wgs: Vec<&'a str>,
     pub pipes: Vec<&'a str>,
+    pub pools: Vec<&'a str>,
     pub phases: Vec<String>,
 }
 
@@ -105,6 +117,7 @@ impl<'a> Names<'a> {
             mutexes: s.mutexes.iter().map(|c| c.name.as_str()).collect(),
             wgs: s.waitgroups.iter().map(|c| c.name.as_str()).collect(),
             pipes: s.pipes.iter().map(|c| c.name.as_str()).collect(),
+            pools: s.pools.iter().map(|c| c.name.as_str()).collect(),
             phases: s.phases.iter().map(|p| p.name.clone()).collect(),
         }
     }
@@ -169,6 +182,15 @@ pub fn compile(
             Op::Syscall { time, timed } => Instr::Syscall {
                 time: durs(time),
                 timed: *timed,
+            },
+            Op::PoolGet { pool, size, scan } => Instr::PoolGet {
+                pool: find(&names.pools, pool, "pool")?,
+                size: Sampler::new(size, |b| b.0),
+                scan: *scan,
+            },
+            Op::PoolPut { pool, max_size } => Instr::PoolPut {
+                pool: find(&names.pools, pool, "pool")?,
+                max_size: max_size.map_or(u64::MAX, |b| b.0),
             },
             Op::PipeWrite { pipe } => Instr::PipeWrite(find(&names.pipes, pipe, "pipe")?),
             Op::PipeRead { pipe } => Instr::PipeRead(find(&names.pipes, pipe, "pipe")?),

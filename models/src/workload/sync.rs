@@ -43,6 +43,8 @@ pub struct SyncObjects {
     pub chans: Vec<Chan>,
     pub mutexes: Vec<Mutex>,
     pub wgs: Vec<WaitGroup>,
+    /// `sync.Pool`s (see [`super::pool`]).
+    pub pools: super::pool::Pools,
 }
 
 impl SyncObjects {
@@ -59,6 +61,7 @@ impl SyncObjects {
                 .collect(),
             mutexes: s.mutexes.iter().map(|_| Mutex::default()).collect(),
             wgs: s.waitgroups.iter().map(|_| WaitGroup::default()).collect(),
+            pools: super::pool::Pools::new(s),
         }
     }
 }
