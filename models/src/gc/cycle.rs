@@ -7,9 +7,8 @@
 //!   goroutine (`gc.stack_scan_per_goroutine`) and globals, consumed at the flavour's CPU cost
 //!   per KiB (`costs.mark_per_kib_*`). Objects allocated during mark are black (marked, not
 //!   scanned); objects that die during mark float to the next cycle.
-//! - Sweeping is modelled in `sweep.rs`; the scavenger is not modelled. The GC CPU limiter
-//!   switches assists off; it is
-//!   updated at STW transitions, from `findRunnableGCWorker` and after each assist piece. An
+//! - Sweeping and the scavenger have their own modules (`sweep.rs`, `scavenge.rs`). The GC
+//!   CPU limiter switches assists off; it is updated at STW transitions, from `findRunnableGCWorker` and after each assist piece. An
 //!   assist runs in pieces of at most `WORKER_QUANTUM` of CPU and stops between pieces when the
 //!   limiter has turned on (the runtime's `gcDrainN` checks it every work buffer).
 //! - A new goroutine's `g` (`G_STRUCT_BYTES`) enters the heap directly, without a span refill,

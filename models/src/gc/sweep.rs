@@ -120,7 +120,7 @@ impl World {
     /// (`ready(sweep.g, 0, true)`: the runnext slot of the P that finished the cycle).
     pub fn gc_sweep(&mut self, in_use: u64, marked: u64, p: PId) {
         let s = &mut self.gc.sweep;
-        // Unswept garbage of an earlier cycle (a forced finish) is already freed.
+        // finish_sweep at gcStart has swept what the previous cycle left.
         s.pages_left = in_use.div_ceil(PAGE_SIZE);
         s.garbage_left = in_use.saturating_sub(marked);
         if s.pages_left == 0 {
