@@ -2,7 +2,8 @@
 //! - a bare `BinaryHeap` push/pop loop with 1,000 pending events (the reference figure);
 //! - `sim_core::EventQueue` doing the same;
 //! - the full model on `scenarios/default.toml` (events per second; divide by the simulated
-//!   time per iteration for simulated seconds per wall second).
+//!   time per iteration for simulated seconds per wall second);
+//! - `scenarios/api-270k-qps.toml` for 1 s simulated (the GC issue's speed figure).
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use models::run::run_scenario;
@@ -74,23 +75,23 @@ fn queues(c: &mut Criterion) {
     g.finish();
 }
 
-fn model(c: &mut Criterion) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default.toml");
-    let sc = load_scenario(&path, &[])
-        .expect("default scenario")
-        .scenario;
+/// Runs `file` (with `--set` overrides) as one criterion benchmark counting events.
+fn bench_scenario(c: &mut Criterion, id: &str, file: &str, sets: &[&str]) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let sc = load_scenario(&path, &sets).expect("scenario").scenario;
     let events = run_scenario(&sc, RunOptions::default())
         .expect("runs")
         .outcome
         .events;
     eprintln!(
-        "default.toml: {events} events per run of {} simulated",
+        "{file}: {events} events per run of {} simulated",
         sim_core::time::fmt_duration(sc.meta.duration.0)
     );
     let mut g = c.benchmark_group("model");
     g.sample_size(10);
     g.throughput(Throughput::Elements(events));
-    g.bench_function("default_toml", |b| {
+    g.bench_function(id, |b| {
         b.iter(|| {
             black_box(
                 run_scenario(&sc, RunOptions::default())
@@ -101,6 +102,18 @@ fn model(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+fn model(c: &mut Criterion) {
+    bench_scenario(c, "default_toml", "scenarios/default.toml", &[]);
+    // The GC issue's speed figure: 270k requests/s on GOMAXPROCS=8, allocating on every
+    // request; one iteration is 1 s simulated, so iterations per second = simulated s per s.
+    bench_scenario(
+        c,
+        "api_270k_qps_1s",
+        "scenarios/api-270k-qps.toml",
+        &["meta.duration=1s"],
+    );
 }
 
 criterion_group!(benches, queues, model);
