@@ -1,10 +1,11 @@
 //! The GC in the simulation against real Go 1.27 (`shared/reference/realgo`, gcsteady).
 //!
 //! What lands today: the heap goal over the previous marked heap for every published row
-//! (the pacer formula with stacks and globals, within 1 %), and the steady-phase cycle counts
-//! where marking is cheap (pointer-free live heap at GOMAXPROCS=2). Every row's cycle count is
-//! printed next to Go's; the rows where mark duration and allocate-black dominate (pointerful
-//! heaps at low GOGC, GOMAXPROCS=1, classic marking) are not calibrated yet.
+//! (the pacer formula with stacks and globals, within 1 %), the steady-phase cycle counts where
+//! marking is cheap (pointer-free live heap at GOMAXPROCS=2) within 15 %, and the direction of
+//! every GOMAXPROCS and pointer-free/pointerful difference (one known miss, explained). Every
+//! row's cycle count is printed next to Go's; pointerful heaps at low GOGC, GOMAXPROCS=1 and
+//! classic marking miss by more than 15 % (see the issue note).
 
 mod common;
 use common::*;
@@ -41,6 +42,8 @@ fn steady_run(row: &std::collections::BTreeMap<String, String>) -> (u32, f64) {
 fn gcsteady_goal_ratio_and_cheap_mark_cycle_counts() {
     let mut report = String::new();
     let mut failures = Vec::new();
+    // (variant, GOGC, P, ptr) → (model cycles, real cycles), for the direction checks.
+    let mut counts = std::collections::BTreeMap::new();
     for row in read_csv("reference/realgo/data/gc_summary.csv") {
         if row["group"] != "gcsteady"
             || !(row["variant"] == "gogc" || row["variant"] == "nogreentea")
@@ -66,9 +69,65 @@ fn gcsteady_goal_ratio_and_cheap_mark_cycle_counts() {
             }
         }
         report.push('\n');
+        counts.insert(
+            (
+                row["variant"].clone(),
+                row["GOGC"].clone(),
+                row["GOMAXPROCS"].clone(),
+                row["arg_ptr"].clone(),
+            ),
+            (cycles as f64, real_cycles),
+        );
         let cheap_mark = row["arg_ptr"] == "False" && row["GOMAXPROCS"] == "2";
         if cheap_mark && (cycles as f64 - real_cycles).abs() / real_cycles > 0.15 {
             failures.push(format!("{key}: {cycles} cycles vs {real_cycles}"));
+        }
+    }
+    // The direction of every GOMAXPROCS and pointer-free/pointerful difference that Go shows
+    // beyond its ±2-cycle rep noise. Known miss: pointer-free GOGC=25, where Go runs 116 at P=1
+    // and 124 at P=2 and the model 121 at both (its P=1 mutator is not slowed enough during
+    // the short marks).
+    const KNOWN_MISSES: &[&str] = &["gogc GOGC=25 ptr=False: P=1 vs P=2"];
+    let sign = |d: f64| {
+        if d > 2.0 {
+            1
+        } else if d < -2.0 {
+            -1
+        } else {
+            0
+        }
+    };
+    for ((v, gogc, p, ptr), &(m, r)) in &counts {
+        let mut pairs = Vec::new();
+        if p == "1" {
+            let other = (v.clone(), gogc.clone(), "2".to_string(), ptr.clone());
+            if let Some(&(m2, r2)) = counts.get(&other) {
+                pairs.push((
+                    format!("{v} GOGC={gogc} ptr={ptr}: P=1 vs P=2"),
+                    m2 - m,
+                    r2 - r,
+                ));
+            }
+        }
+        if ptr == "False" {
+            let other = (v.clone(), gogc.clone(), p.clone(), "True".to_string());
+            if let Some(&(m2, r2)) = counts.get(&other) {
+                let what = format!("{v} GOGC={gogc} P={p}: pointer-free vs pointerful");
+                pairs.push((what, m2 - m, r2 - r));
+            }
+        }
+        for (what, dm, dr) in pairs {
+            let real = sign(dr);
+            let model = if dm > 0.0 {
+                1
+            } else if dm < 0.0 {
+                -1
+            } else {
+                0
+            };
+            if real != 0 && model != real && !KNOWN_MISSES.contains(&what.as_str()) {
+                failures.push(format!("{what}: Go {dr:+} cycles, model {dm:+}"));
+            }
         }
     }
     eprint!("{report}");
