@@ -158,8 +158,9 @@ impl World {
     }
 
     /// The proportional sweep an allocation owes: CPU time for the allocating goroutine.
+    /// Called after `heapLive` counted the new spans; the runtime deducts before (`cacheSpan`).
     pub fn deduct_sweep_credit(&mut self, span_bytes: u64) -> Nanos {
-        let live = self.gc.ctrl.heap_live;
+        let live = self.gc.ctrl.heap_live.saturating_sub(span_bytes);
         let pages = self.gc.sweep.deduct_sweep_credit(span_bytes, live);
         self.sweep_free_spans();
         let ns = pages * self.costs.sweep_per_page.0;
