@@ -6,6 +6,7 @@
 mod cmd_merge;
 mod cmd_pacer_replay;
 mod cmd_sweep;
+mod cmd_trace;
 mod out;
 mod plot_run;
 
@@ -69,6 +70,12 @@ struct RunArgs {
     /// Draw the run's charts (PNG and SVG) into this directory.
     #[arg(long, value_name = "DIR")]
     plot: Option<PathBuf>,
+    /// Write a Chrome Trace Event / Perfetto JSON trace of the run to this file.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// With --trace: keep only this span of simulated time, e.g. `2s..2.5s`.
+    #[arg(long, value_name = "A..B")]
+    trace_window: Option<String>,
 }
 
 /// An error caused by the user's input: exit code 2.
@@ -106,6 +113,8 @@ fn main() -> ExitCode {
             gctrace: false,
             json: false,
             plot: None,
+            trace: None,
+            trace_window: None,
         }),
         Some(Cmd::Run(a)) => cmd_run(&a),
         Some(Cmd::PacerReplay(a)) => cmd_pacer_replay::run(&a).map(|_| ExitCode::SUCCESS),
@@ -143,7 +152,12 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
+    let window = match &a.trace_window {
+        Some(s) => cmd_trace::parse_window(s).map_err(input_err)?,
+        None => (0, u64::MAX),
+    };
     let opts = RunOptions {
+        event_log: a.trace.is_some(),
         schedtrace,
         scheddetail: a.scheddetail,
         seed: a.seed,
@@ -175,6 +189,10 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &a.plot {
         plot_run::plot_run(dir, &res, &a.sets)
             .with_context(|| format!("drawing charts in {}", dir.display()))?;
+    }
+    if let Some(path) = &a.trace {
+        cmd_trace::write_trace(path, window, &res)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     use sim_core::StopReason;
     if matches!(

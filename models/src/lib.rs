@@ -2,6 +2,8 @@
 //! and the glue that runs them on `sim-core`.
 pub mod gc;
 pub mod heap;
+pub mod obs;
+pub mod obs_chrome;
 pub mod report;
 pub mod run;
 pub mod scenario;
