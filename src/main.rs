@@ -3,6 +3,7 @@
 //! With no arguments it runs `scenarios/default.toml` and prints the summary.
 //! Exit codes: 0 success, 1 a run that hit a resource limit, 2 bad input.
 
+mod cmd_hunt;
 mod cmd_merge;
 mod cmd_pacer_replay;
 mod cmd_sweep;
@@ -40,6 +41,10 @@ enum Cmd {
     Sweep(cmd_sweep::SweepArgs),
     /// Join the outputs of `sweep --shard K/N` runs into one results.csv, charts and report.
     Merge(cmd_merge::MergeArgs),
+    /// Property-test the runtime model: vary a template, shrink a violation to DIR/repro.toml.
+    Hunt(cmd_hunt::HuntArgs),
+    /// Check a scenario (e.g. a hunt's repro.toml) against its property: exit 1 on violation.
+    Check(cmd_hunt::CheckArgs),
 }
 
 #[derive(clap::Args)]
@@ -120,6 +125,8 @@ fn main() -> ExitCode {
         Some(Cmd::PacerReplay(a)) => cmd_pacer_replay::run(&a).map(|_| ExitCode::SUCCESS),
         Some(Cmd::Sweep(a)) => cmd_sweep::run(&a),
         Some(Cmd::Merge(a)) => cmd_merge::run(&a),
+        Some(Cmd::Hunt(a)) => cmd_hunt::hunt(&a),
+        Some(Cmd::Check(a)) => cmd_hunt::check(&a),
     };
     match res {
         Ok(code) => code,
