@@ -3,6 +3,7 @@
 //! With no arguments it runs `scenarios/default.toml` and prints the summary.
 //! Exit codes: 0 success, 1 a run that hit a resource limit, 2 bad input.
 
+mod cmd_explain;
 mod cmd_hunt;
 mod cmd_merge;
 mod cmd_pacer_replay;
@@ -45,6 +46,8 @@ enum Cmd {
     Hunt(cmd_hunt::HuntArgs),
     /// Check a scenario (e.g. a hunt's repro.toml) against its property: exit 1 on violation.
     Check(cmd_hunt::CheckArgs),
+    /// Tell in sentences what the runtime did for a goroutine or in a span of time.
+    Explain(cmd_explain::ExplainArgs),
 }
 
 #[derive(clap::Args)]
@@ -127,6 +130,7 @@ fn main() -> ExitCode {
         Some(Cmd::Merge(a)) => cmd_merge::run(&a),
         Some(Cmd::Hunt(a)) => cmd_hunt::hunt(&a),
         Some(Cmd::Check(a)) => cmd_hunt::check(&a),
+        Some(Cmd::Explain(a)) => cmd_explain::run(&a),
     };
     match res {
         Ok(code) => code,

@@ -1,5 +1,6 @@
 //! The Go runtime model: the GMP scheduler (`sched`), the GC (`gc`), workloads, scenario files,
 //! and the glue that runs them on `sim-core`.
+pub mod explain;
 pub mod gc;
 pub mod heap;
 pub mod obs;
