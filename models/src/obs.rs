@@ -8,6 +8,8 @@
 //! - The stop-the-world initiator is not stopped through `g_stops`, so its slice spans the STW.
 //! - GC mark workers park without `g_stops`; their slice ends when the P runs something else.
 //! - Assists run inside the allocating G's slice and are not split out.
+//! - Goroutines made runnable in batches (`injectglist` from the netpoller, timers) log no
+//!   `Ready` event; their first `Run` says where they came from.
 
 use crate::gc::pacer::TriggerKind;
 use crate::sched::proc::RunSource;
