@@ -45,3 +45,27 @@ pub fn write_trace(path: &Path, window: (Nanos, Nanos), res: &RunResult) -> anyh
     std::fs::rename(&tmp, path)?;
     Ok(())
 }
+
+/// Draws the P-lane timeline (`lanes.png`/`.svg`) of `res` over `window` into `dir`; without
+/// a window, the first 100 ms (a whole long run has too many slices to see).
+pub fn plot_lanes(
+    dir: &Path,
+    window: Option<(Nanos, Nanos)>,
+    res: &RunResult,
+) -> anyhow::Result<()> {
+    let Some(log) = res.world.events.as_ref() else {
+        return Ok(());
+    };
+    let w = window.unwrap_or((0, 100_000_000));
+    let spans = models::obs_spans::spans(log, res.outcome.end_time, w);
+    let title = format!(
+        "P lanes {}..{} ms — scenario {} (seed {})",
+        w.0 / 1_000_000,
+        spans.window.1 / 1_000_000,
+        res.summary.scenario,
+        res.summary.seed
+    );
+    plots::render(&plots::lanes::LaneChart { title, spans }, dir)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    Ok(())
+}

@@ -164,11 +164,11 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let window = match &a.trace_window {
-        Some(s) => cmd_trace::parse_window(s).map_err(input_err)?,
-        None => (0, u64::MAX),
+        Some(s) => Some(cmd_trace::parse_window(s).map_err(input_err)?),
+        None => None,
     };
     let opts = RunOptions {
-        event_log: a.trace.is_some(),
+        event_log: a.trace.is_some() || a.plot.is_some(),
         schedtrace,
         scheddetail: a.scheddetail,
         seed: a.seed,
@@ -199,10 +199,11 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(dir) = &a.plot {
         plot_run::plot_run(dir, &res, &a.sets)
+            .and_then(|_| cmd_trace::plot_lanes(dir, window, &res))
             .with_context(|| format!("drawing charts in {}", dir.display()))?;
     }
     if let Some(path) = &a.trace {
-        cmd_trace::write_trace(path, window, &res)
+        cmd_trace::write_trace(path, window.unwrap_or((0, u64::MAX)), &res)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     use sim_core::StopReason;

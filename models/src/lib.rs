@@ -5,6 +5,7 @@ pub mod gc;
 pub mod heap;
 pub mod obs;
 pub mod obs_chrome;
+pub mod obs_spans;
 pub mod report;
 pub mod run;
 pub mod scenario;

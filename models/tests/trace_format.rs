@@ -199,3 +199,31 @@ fn the_event_log_does_not_change_the_run() {
         assert_eq!(on.summary.events, off.summary.events, "{s}");
     }
 }
+
+#[test]
+fn lane_spans_match_the_trace_slices() {
+    let r = run("scenarios/default.toml", None, true);
+    let w = (100_000_000, 110_000_000);
+    let log = r.world.events.as_ref().unwrap();
+    let sp = models::obs_spans::spans(log, r.outcome.end_time, w);
+    let doc: Value = serde_json::from_slice(&trace(&r, w)).unwrap();
+    for (p, lane) in sp.lanes.iter().enumerate() {
+        let xs: Vec<(i64, i64)> = doc["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["ph"] == "X" && e["pid"] == 1 && e["tid"] == p as u64)
+            .map(|e| (ns(&e["ts"]), ns(&e["ts"]) + ns(&e["dur"])))
+            .collect();
+        let spans: Vec<(i64, i64)> = lane
+            .iter()
+            .map(|s| (s.start as i64, s.end as i64))
+            .collect();
+        assert_eq!(xs, spans, "P{p}");
+        assert!(
+            lane.windows(2).all(|v| v[0].end <= v[1].start),
+            "P{p} lanes overlap"
+        );
+    }
+    assert!(sp.lanes.iter().map(Vec::len).sum::<usize>() > 100);
+}
