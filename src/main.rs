@@ -3,9 +3,12 @@
 //! With no arguments it runs `scenarios/default.toml` and prints the summary.
 //! Exit codes: 0 success, 1 a run that hit a resource limit, 2 bad input.
 
+mod cmd_explain;
+mod cmd_hunt;
 mod cmd_merge;
 mod cmd_pacer_replay;
 mod cmd_sweep;
+mod cmd_trace;
 mod out;
 mod plot_run;
 
@@ -39,6 +42,12 @@ enum Cmd {
     Sweep(cmd_sweep::SweepArgs),
     /// Join the outputs of `sweep --shard K/N` runs into one results.csv, charts and report.
     Merge(cmd_merge::MergeArgs),
+    /// Property-test the runtime model: vary a template, shrink a violation to DIR/repro.toml.
+    Hunt(cmd_hunt::HuntArgs),
+    /// Check a scenario (e.g. a hunt's repro.toml) against its property: exit 1 on violation.
+    Check(cmd_hunt::CheckArgs),
+    /// Tell in sentences what the runtime did for a goroutine or in a span of time.
+    Explain(cmd_explain::ExplainArgs),
 }
 
 #[derive(clap::Args)]
@@ -69,6 +78,12 @@ struct RunArgs {
     /// Draw the run's charts (PNG and SVG) into this directory.
     #[arg(long, value_name = "DIR")]
     plot: Option<PathBuf>,
+    /// Write a Chrome Trace Event / Perfetto JSON trace of the run to this file.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// With --trace: keep only this span of simulated time, e.g. `2s..2.5s`.
+    #[arg(long, value_name = "A..B")]
+    trace_window: Option<String>,
 }
 
 /// An error caused by the user's input: exit code 2.
@@ -106,11 +121,16 @@ fn main() -> ExitCode {
             gctrace: false,
             json: false,
             plot: None,
+            trace: None,
+            trace_window: None,
         }),
         Some(Cmd::Run(a)) => cmd_run(&a),
         Some(Cmd::PacerReplay(a)) => cmd_pacer_replay::run(&a).map(|_| ExitCode::SUCCESS),
         Some(Cmd::Sweep(a)) => cmd_sweep::run(&a),
         Some(Cmd::Merge(a)) => cmd_merge::run(&a),
+        Some(Cmd::Hunt(a)) => cmd_hunt::hunt(&a),
+        Some(Cmd::Check(a)) => cmd_hunt::check(&a),
+        Some(Cmd::Explain(a)) => cmd_explain::run(&a),
     };
     match res {
         Ok(code) => code,
@@ -143,7 +163,12 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
+    let window = match &a.trace_window {
+        Some(s) => Some(cmd_trace::parse_window(s).map_err(input_err)?),
+        None => None,
+    };
     let opts = RunOptions {
+        event_log: a.trace.is_some() || a.plot.is_some(),
         schedtrace,
         scheddetail: a.scheddetail,
         seed: a.seed,
@@ -174,7 +199,12 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(dir) = &a.plot {
         plot_run::plot_run(dir, &res, &a.sets)
+            .and_then(|_| cmd_trace::plot_lanes(dir, window, &res))
             .with_context(|| format!("drawing charts in {}", dir.display()))?;
+    }
+    if let Some(path) = &a.trace {
+        cmd_trace::write_trace(path, window.unwrap_or((0, u64::MAX)), &res)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     use sim_core::StopReason;
     if matches!(

@@ -90,6 +90,8 @@ pub struct RunOptions {
     pub record: bool,
     /// Sample heap, run queues and P states every this many ns for charts (`timeline.rs`).
     pub sample_interval: Option<Nanos>,
+    /// Keep the event log (`obs.rs`) for traces, `explain` and hunt properties.
+    pub event_log: bool,
 }
 
 /// `sched.lock` contention: operations that take it serialise; taking it after another M
@@ -208,6 +210,8 @@ pub struct World {
     pub stop: Option<StopReason>,
     /// Periodic samples for charts, when `opts.sample_interval` is set.
     pub sampler: crate::timeline::Sampler,
+    /// The event log, when `opts.event_log` is on.
+    pub events: Option<crate::obs::EventLog>,
 }
 
 /// An error building the world from a scenario (a reference the validator did not catch).
@@ -313,8 +317,10 @@ impl World {
             run_log: Vec::new(),
             stop: None,
             sampler: crate::timeline::Sampler::new(sample_interval),
+            events: None,
         };
         w.stats.record_goroutines = w.opts.record;
+        w.events = w.opts.event_log.then(crate::obs::EventLog::default);
         w.stats.phase_start(0, "main");
         // M0 and sysmon (M1) exist from the start.
         w.ms.push(M::new(0));

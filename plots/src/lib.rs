@@ -8,6 +8,7 @@
 //! picture that says so.
 
 pub mod data;
+pub mod lanes;
 pub mod report;
 pub mod run_charts;
 pub mod sweep_charts;

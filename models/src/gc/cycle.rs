@@ -522,6 +522,12 @@ impl World {
         self.gc.kind = kind;
         self.gc.limiter.start_gc_transition(true, now as i64);
         self.gc.phase = GcPhase::SweepTerm;
+        self.obs(
+            now,
+            crate::obs::Hook::Gc {
+                phase: crate::obs::GcPhaseEv::SweepTerm,
+            },
+        );
         self.gc.t_sweep_term = now;
         self.gc.heap0 = self.gc.ctrl.heap_live;
         self.finish_sweep();
@@ -531,6 +537,12 @@ impl World {
     /// `gcMarkDone` from whoever finished the last work: stop the world for mark termination.
     pub fn gc_mark_done(&mut self, g: GId, now: Nanos) {
         self.gc.phase = GcPhase::MarkTerm;
+        self.obs(
+            now,
+            crate::obs::Hook::Gc {
+                phase: crate::obs::GcPhaseEv::MarkTerm,
+            },
+        );
         self.gc.limiter.start_gc_transition(false, now as i64);
         self.gc.t_mark_term = now;
         self.gc.heap1 = self.gc.ctrl.heap_live;
@@ -573,6 +585,12 @@ impl World {
             self.gs.push(w);
             self.gc.workers.push(id);
         }
+        self.obs(
+            now,
+            crate::obs::Hook::Gc {
+                phase: crate::obs::GcPhaseEv::Mark,
+            },
+        );
         // Every G's assist balance restarts at zero.
         for g in &mut self.gs {
             g.assist_bytes = 0;
@@ -602,6 +620,12 @@ impl World {
         self.gc_sweep(in_use, marked, p);
         self.gc_pace_sweeper();
         self.gc_pace_scavenger();
+        self.obs(
+            now,
+            crate::obs::Hook::Gc {
+                phase: crate::obs::GcPhaseEv::Off,
+            },
+        );
         let gc = &mut self.gc;
         // gcWakeAllAssists: parked assists run again; their remaining debt is dropped.
         let mut woken: Vec<GId> = gc.assist_queue.drain(..).collect();

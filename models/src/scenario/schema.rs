@@ -53,6 +53,28 @@ pub struct Scenario {
     /// Closed-loop clients: each sends a request, waits for its handler to finish, thinks, repeats.
     #[serde(default)]
     pub clients: Vec<ClientSource>,
+    /// `[hunt]`: the property `gmpsim hunt`/`check` test and the knobs a hunt varies. `run`
+    /// ignores it.
+    #[serde(default)]
+    pub hunt: Option<HuntCfg>,
+}
+
+/// `[hunt]`: which property a hunt checks, its threshold, and what it varies.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HuntCfg {
+    /// A property name (`gmpsim hunt --help` lists them).
+    #[serde(default)]
+    pub property: Option<String>,
+    /// The property's threshold: a duration (`"50ms"`), a fraction or a count.
+    #[serde(default)]
+    pub threshold: Option<toml::Value>,
+    /// `--set` paths to vary with inclusive integer ranges: `"params.n" = [1, 64]`.
+    #[serde(default)]
+    pub vary: BTreeMap<String, [i64; 2]>,
+    /// The shortest simulated duration shrinking may reach (default 10ms).
+    #[serde(default)]
+    pub min_duration: Option<Dur>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -76,6 +76,15 @@ impl World {
         self.gs[g as usize].status = GStatus::Runnable;
         self.gs[g as usize].runnable_since = now;
         self.runqput(p, g, true);
+        self.obs(
+            now,
+            crate::obs::Hook::Ready {
+                g,
+                p,
+                next: true,
+                new: true,
+            },
+        );
         self.wakep(now);
         g
     }
@@ -136,6 +145,15 @@ impl World {
         gg.status = GStatus::Runnable;
         gg.runnable_since = now;
         self.runqput(p, g, next);
+        self.obs(
+            now,
+            crate::obs::Hook::Ready {
+                g,
+                p,
+                next,
+                new: false,
+            },
+        );
         self.wakep(now);
     }
 
@@ -196,6 +214,7 @@ impl World {
                 schedtick,
             });
         }
+        self.obs(now, crate::obs::Hook::Run { g, start, src });
         self.set_activity(p, PActivity::Scheduler, now);
         let pp = &mut self.allp[p as usize];
         pp.sched_ns += delay;
@@ -207,6 +226,7 @@ impl World {
     /// Bookkeeping when the running G `g` stops running (preempted, parked, exited, syscall).
     #[inline]
     pub fn g_stops(&mut self, g: GId, now: Nanos) {
+        self.obs(now, crate::obs::Hook::Stop { g });
         // Only when recording: it costs a histogram update on every switch.
         if self.opts.record {
             let start = self.gs[g as usize].run_start;
@@ -463,6 +483,15 @@ impl World {
                 let (a, b) = two_mut(&mut self.allp, p as usize, v as usize);
                 let ring_empty = b.runq_len() == 0;
                 if let Some(g) = runq::runqsteal(a, b, last) {
+                    self.obs(
+                        now,
+                        crate::obs::Hook::Steal {
+                            g,
+                            thief: p,
+                            victim: v,
+                            runnext: ring_empty,
+                        },
+                    );
                     self.stats.steals += 1;
                     let src = if ring_empty {
                         RunSource::StealRunnext
@@ -656,6 +685,7 @@ impl World {
 
     /// `handoffp`: a P freed by a syscall retake (or similar) gets an M only if it needs one.
     pub fn handoffp(&mut self, p: PId, now: Nanos) {
+        self.obs(now, crate::obs::Hook::Handoff { p });
         if !self.allp[p as usize].runq_empty() || !self.globrunq.is_empty() {
             self.startm(p, false, now);
             return;

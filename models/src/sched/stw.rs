@@ -20,6 +20,7 @@ impl World {
         self.stw.p = p;
         self.stw.kind = kind;
         self.stw.started = now;
+        self.obs(now, crate::obs::Hook::Stw { start: true });
         self.stw.stopwait = self.gomaxprocs;
         let gg = &mut self.gs[g as usize];
         gg.status = GStatus::Waiting;
@@ -71,6 +72,13 @@ impl World {
     pub fn preemptall(&mut self, now: Nanos) {
         for p in 0..self.gomaxprocs {
             if self.allp[p as usize].status == PStatus::Running && !self.p_in_syscall(p) {
+                self.obs(
+                    now,
+                    crate::obs::Hook::PreemptReq {
+                        p,
+                        by: crate::obs::PreemptBy::Stw,
+                    },
+                );
                 self.preemptone(p, now);
             }
         }
@@ -139,6 +147,7 @@ impl World {
         let cur = if self.stw.p < n { self.stw.p } else { 0 };
         self.procresize_stw(n, cur, now);
         self.stw.active = false;
+        self.obs(now, crate::obs::Hook::Stw { start: false });
         self.stats.stw_pause(now - self.stw.started);
         if matches!(kind, StwKind::GcSweepTerm | StwKind::GcMarkTerm) {
             // The whole pause counts as GC time on every P.

@@ -13,6 +13,7 @@ impl World {
         let m = self.gs[g as usize].m;
         let p = self.ms[m as usize].p;
         self.g_stops(g, now);
+        self.obs(now, crate::obs::Hook::Syscall { g, enter: true });
         self.gs[g as usize].status = GStatus::Syscall;
         self.ms[m as usize].state = MState::Syscall;
         self.ms[m as usize].oldp = p;
@@ -42,6 +43,7 @@ impl World {
     /// `exitsyscall`: get the old P back (fast path 1), or any idle P (fast path 2), or queue
     /// the G globally and park the M (slow path, no `wakep`).
     pub fn exitsyscall(&mut self, g: GId, now: Nanos) {
+        self.obs(now, crate::obs::Hook::Syscall { g, enter: false });
         let m = self.gs[g as usize].m;
         let oldp = self.ms[m as usize].oldp;
         self.ms[m as usize].oldp = NIL;

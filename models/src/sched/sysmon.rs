@@ -134,6 +134,13 @@ impl World {
                     pp.sysmontick.schedtick = t;
                     pp.sysmontick.schedwhen = now;
                 } else if pp.sysmontick.schedwhen + FORCE_PREEMPT_NS <= now {
+                    self.obs(
+                        now,
+                        crate::obs::Hook::PreemptReq {
+                            p,
+                            by: crate::obs::PreemptBy::Sysmon,
+                        },
+                    );
                     self.preemptone(p, now);
                     sysretake = true;
                 }
@@ -268,10 +275,12 @@ impl World {
         let mut cost = self.costs.g_switch.0;
         if self.stw.active && self.rules.no_psyscall {
             self.runqput(p, g, true);
+            self.obs(now, crate::obs::Hook::Preempted { g, global: false });
             self.stats.preempt_to_runnext += 1;
         } else {
             cost += self.lock_sched(m, now);
             self.globrunqput(g);
+            self.obs(now, crate::obs::Hook::Preempted { g, global: true });
             if self.rules.gosched_wakep {
                 self.wakep(now);
             }

@@ -1,0 +1,143 @@
+//! `explain` sentences checked against the logged events they tell: a sysmon preemption, a
+//! steal, and a GC trigger.
+
+use models::explain::{Query, explain, fmt_mib, fmt_ms, fmt_t};
+use models::obs::{EventLog, GcPhaseEv, ObsEv, PreemptBy};
+use models::run::run_scenario;
+use models::scenario::load_scenario;
+use models::sim::RunOptions;
+use std::path::PathBuf;
+
+fn log_of(rel: &str, sets: &[&str]) -> EventLog {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(rel);
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let sc = load_scenario(&path, &sets).expect("loads").scenario;
+    let r = run_scenario(
+        &sc,
+        RunOptions {
+            event_log: true,
+            ..Default::default()
+        },
+    )
+    .expect("runs");
+    r.world.events.expect("log kept")
+}
+
+#[test]
+fn a_sysmon_preemption_is_told_with_retake_and_goschedimpl() {
+    // Four CPU-bound goroutines on one P: sysmon preempts each after its slice.
+    let log = log_of("scenarios/validation/schedfair.toml", &[]);
+    let (t, goid, p, ran) = log
+        .events
+        .iter()
+        .find_map(|e| match *e {
+            ObsEv::PreemptReq {
+                t,
+                goid,
+                p,
+                ran,
+                by: PreemptBy::Sysmon,
+            } if goid != 0 => Some((t, goid, p, ran)),
+            _ => None,
+        })
+        .expect("sysmon preempted someone");
+    // The runtime's slice: sysmon sees the same schedtick twice, 10 ms apart (≈20 ms).
+    assert!((10_000_000..=21_000_000).contains(&ran), "ran {ran} ns");
+    let lines = explain(&log, Query::Goroutine(goid));
+    let want = format!(
+        "{}: G{goid} was running on P{p} for {}; sysmon (`retake`) requested preemption (`preemptone`).",
+        fmt_t(t),
+        fmt_ms(ran)
+    );
+    let i = lines
+        .iter()
+        .position(|l| *l == want)
+        .unwrap_or_else(|| panic!("missing {want:?} in {lines:#?}"));
+    // Then it reaches a safe point and goes to the global queue (there is no STW here).
+    let went = lines[i + 1..]
+        .iter()
+        .find(|l| l.contains("went to the global runq (`gopreempt_m`, `goschedImpl`)"))
+        .expect("where the preempted G went");
+    assert!(went.contains(&format!("G{goid} ")), "{went}");
+    let logged = log.events.iter().any(|e| {
+        matches!(*e, ObsEv::Preempted { goid: g, global: true, t: tp, .. } if g == goid && tp >= t)
+    });
+    assert!(logged, "the log has the preempted G going global");
+}
+
+#[test]
+fn a_steal_is_told_with_the_thief_and_the_victim() {
+    let log = log_of("scenarios/default.toml", &["meta.duration=\"200ms\""]);
+    let (t, goid, thief, victim) = log
+        .events
+        .iter()
+        .find_map(|e| match *e {
+            ObsEv::Steal {
+                t,
+                goid,
+                thief,
+                victim,
+                runnext: false,
+            } => Some((t, goid, thief, victim)),
+            _ => None,
+        })
+        .expect("a steal from a run queue happened");
+    assert_ne!(thief, victim);
+    let lines = explain(&log, Query::Window(t, t));
+    let want = format!(
+        "{}: P{thief} stole G{goid} from P{victim}'s run queue (`stealWork`, `runqsteal`).",
+        fmt_t(t)
+    );
+    assert!(lines.contains(&want), "missing {want:?} in {lines:#?}");
+    // And the goroutine's own story says it then ran on the thief.
+    let story = explain(&log, Query::Goroutine(goid));
+    let ran = format!("P{thief} (on M");
+    let i = story
+        .iter()
+        .position(|l| *l == want)
+        .expect("steal in story");
+    assert!(
+        story[i + 1..]
+            .iter()
+            .any(|l| l.contains(&ran) && l.contains(&format!("ran G{goid} after stealing"))),
+        "{story:#?}"
+    );
+}
+
+#[test]
+fn a_gc_trigger_is_told_with_the_pacer_figures() {
+    let log = log_of("scenarios/validation/gcstep.toml", &[]);
+    let (t, c) = log
+        .events
+        .iter()
+        .find_map(|e| match *e {
+            ObsEv::Gc {
+                t,
+                phase: GcPhaseEv::SweepTerm,
+                cycle: 2,
+                counters,
+                ..
+            } => Some((t, counters)),
+            _ => None,
+        })
+        .expect("a second GC cycle");
+    // A heap trigger: live heap at or above the trigger, the trigger below the goal.
+    assert!(c.heap_live >= c.trigger && c.trigger < c.heap_goal, "{c:?}");
+    let lines = explain(&log, Query::Window(t, t));
+    let want = format!(
+        "{}: GC cycle 2 started (`gcStart`): heap live {} reached the trigger {} (goal {}; `gcTrigger.test`).",
+        fmt_t(t),
+        fmt_mib(c.heap_live),
+        fmt_mib(c.trigger),
+        fmt_mib(c.heap_goal)
+    );
+    assert!(lines.contains(&want), "missing {want:?} in {lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("the world is stopping for GC sweep termination")),
+        "{lines:#?}"
+    );
+}

@@ -1,0 +1,229 @@
+//! The Chrome Trace Event / Perfetto export (`obs_chrome.rs`) checked against the rules of
+//! Perfetto's JSON importer: it parses, every `X` has a `dur`, slices on one track nest (the
+//! importer moves partially overlapping ones to another track), counters are numbers, and `M`
+//! metadata names every process and thread used. Plus: same seed ⇒ same bytes, and the event
+//! log does not change the run.
+
+use models::obs_chrome::write_chrome_trace;
+use models::run::{RunResult, run_scenario};
+use models::scenario::load_scenario;
+use models::sim::RunOptions;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+fn run(rel: &str, seed: Option<u64>, event_log: bool) -> RunResult {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(rel);
+    let sc = load_scenario(&path, &[]).expect("loads").scenario;
+    run_scenario(
+        &sc,
+        RunOptions {
+            seed,
+            event_log,
+            ..Default::default()
+        },
+    )
+    .expect("runs")
+}
+
+fn trace(r: &RunResult, window: (u64, u64)) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_chrome_trace(
+        r.world.events.as_ref().expect("log kept"),
+        r.outcome.end_time,
+        window,
+        &mut out,
+    )
+    .expect("writes");
+    out
+}
+
+/// Integer ns from a µs timestamp printed with three decimals.
+fn ns(v: &Value) -> i64 {
+    (v.as_f64().expect("number") * 1000.0).round() as i64
+}
+
+/// Checks the importer rules; returns the number of X slices.
+fn check_importer_rules(bytes: &[u8]) -> usize {
+    let doc: Value = serde_json::from_slice(bytes).expect("the trace parses as JSON");
+    let evs = doc["traceEvents"].as_array().expect("traceEvents array");
+    let mut slices: BTreeMap<(u64, u64), Vec<(i64, i64)>> = BTreeMap::new();
+    let mut used: BTreeSet<(u64, u64)> = BTreeSet::new();
+    let mut named_threads = BTreeSet::new();
+    let mut named_procs = BTreeSet::new();
+    let mut n_counter = 0;
+    for e in evs {
+        let ph = e["ph"].as_str().expect("ph");
+        let pid = e["pid"].as_u64().expect("pid");
+        let tid = e["tid"].as_u64().unwrap_or(0);
+        match ph {
+            "X" => {
+                let dur = e.get("dur").expect("every X has a dur");
+                assert!(dur.as_f64().expect("dur is a number") >= 0.0, "{e}");
+                let a = ns(&e["ts"]);
+                slices.entry((pid, tid)).or_default().push((a, a + ns(dur)));
+                used.insert((pid, tid));
+            }
+            "i" => {
+                ns(&e["ts"]);
+                used.insert((pid, tid));
+            }
+            "C" => {
+                n_counter += 1;
+                let args = e["args"].as_object().expect("counter args");
+                assert!(!args.is_empty());
+                for (k, v) in args {
+                    assert!(v.is_number(), "counter {k} is not a number: {e}");
+                }
+            }
+            "M" => match e["name"].as_str() {
+                Some("process_name") => {
+                    named_procs.insert(pid);
+                }
+                Some("thread_name") => {
+                    assert!(e["args"]["name"].is_string());
+                    named_threads.insert((pid, tid));
+                }
+                other => panic!("unexpected metadata {other:?}"),
+            },
+            "s" | "f" => {
+                assert!(e["id"].is_u64());
+            }
+            other => panic!("unexpected phase {other}"),
+        }
+    }
+    assert!(n_counter > 0, "counter tracks present");
+    for (pid, tid) in &used {
+        assert!(named_procs.contains(pid), "process {pid} has no name");
+        assert!(
+            named_threads.contains(&(*pid, *tid)),
+            "thread {pid}/{tid} has no name"
+        );
+    }
+    let mut n = 0;
+    for (track, mut v) in slices {
+        n += v.len();
+        v.sort_by_key(|&(a, b)| (a, std::cmp::Reverse(b)));
+        // A stack of open slices: each new one must end inside the innermost that contains it.
+        let mut stack: Vec<(i64, i64)> = Vec::new();
+        for (a, b) in v {
+            while let Some(&(_, e)) = stack.last() {
+                if e <= a {
+                    stack.pop();
+                } else {
+                    break;
+                }
+            }
+            if let Some(&(pa, pe)) = stack.last() {
+                assert!(
+                    b <= pe,
+                    "track {track:?}: slice {a}..{b} partially overlaps {pa}..{pe}"
+                );
+            }
+            stack.push((a, b));
+        }
+    }
+    n
+}
+
+const SCENARIOS: [&str; 3] = [
+    "scenarios/default.toml",
+    "scenarios/validation/gcstep.toml",
+    "scenarios/validation/syscallblock.toml",
+];
+
+#[test]
+fn traces_follow_the_perfetto_importer_rules() {
+    for s in SCENARIOS {
+        let r = run(s, None, true);
+        let n = check_importer_rules(&trace(&r, (0, u64::MAX)));
+        // Every run slice of a G is in the trace.
+        let runs = r
+            .world
+            .events
+            .as_ref()
+            .unwrap()
+            .events
+            .iter()
+            .filter(|e| matches!(e, models::obs::ObsEv::Run { .. }))
+            .count();
+        assert!(n >= runs, "{s}: {n} slices for {runs} runs");
+    }
+}
+
+#[test]
+fn a_window_keeps_the_trace_small_and_valid() {
+    let r = run("scenarios/default.toml", None, true);
+    let full = trace(&r, (0, u64::MAX));
+    let part = trace(&r, (500_000_000, 600_000_000));
+    check_importer_rules(&part);
+    assert!(
+        part.len() * 5 < full.len(),
+        "{} vs {}",
+        part.len(),
+        full.len()
+    );
+    let doc: Value = serde_json::from_slice(&part).unwrap();
+    for e in doc["traceEvents"].as_array().unwrap() {
+        if let Some(ts) = e.get("ts") {
+            let t = ns(ts);
+            assert!(
+                (500_000_000..=600_000_000).contains(&t),
+                "event outside the window: {e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn trace_is_byte_identical_for_the_same_seed() {
+    for s in SCENARIOS {
+        let a = trace(&run(s, Some(7), true), (0, u64::MAX));
+        let b = trace(&run(s, Some(7), true), (0, u64::MAX));
+        assert!(a == b, "{s}: traces differ for one seed");
+    }
+    let a = trace(&run(SCENARIOS[0], Some(7), true), (0, u64::MAX));
+    let c = trace(&run(SCENARIOS[0], Some(8), true), (0, u64::MAX));
+    assert!(a != c, "a different seed gives a different trace");
+}
+
+#[test]
+fn the_event_log_does_not_change_the_run() {
+    for s in SCENARIOS {
+        let on = run(s, None, true);
+        let off = run(s, None, false);
+        assert!(off.world.events.is_none());
+        assert_eq!(on.summary.run_hash, off.summary.run_hash, "{s}");
+        assert_eq!(on.summary.events, off.summary.events, "{s}");
+    }
+}
+
+#[test]
+fn lane_spans_match_the_trace_slices() {
+    let r = run("scenarios/default.toml", None, true);
+    let w = (100_000_000, 110_000_000);
+    let log = r.world.events.as_ref().unwrap();
+    let sp = models::obs_spans::spans(log, r.outcome.end_time, w);
+    let doc: Value = serde_json::from_slice(&trace(&r, w)).unwrap();
+    for (p, lane) in sp.lanes.iter().enumerate() {
+        let xs: Vec<(i64, i64)> = doc["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["ph"] == "X" && e["pid"] == 1 && e["tid"] == p as u64)
+            .map(|e| (ns(&e["ts"]), ns(&e["ts"]) + ns(&e["dur"])))
+            .collect();
+        let spans: Vec<(i64, i64)> = lane
+            .iter()
+            .map(|s| (s.start as i64, s.end as i64))
+            .collect();
+        assert_eq!(xs, spans, "P{p}");
+        assert!(
+            lane.windows(2).all(|v| v[0].end <= v[1].start),
+            "P{p} lanes overlap"
+        );
+    }
+    assert!(sp.lanes.iter().map(Vec::len).sum::<usize>() > 100);
+}

@@ -1,0 +1,60 @@
+//! `gmpsim run --trace/--trace-window/--plot` end to end: files written, bad windows rejected.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn gmpsim() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gmpsim"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("gmpsim-trace-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn run_writes_a_trace_and_the_lane_chart() {
+    let d = tmpdir("ok");
+    let out = gmpsim()
+        .args(["run", "scenarios/validation/schedfair.toml", "--trace"])
+        .arg(d.join("t.json"))
+        .args(["--trace-window", "0..100ms", "--plot"])
+        .arg(d.join("charts"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(d.join("t.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    assert!(doc["traceEvents"].as_array().unwrap().len() > 10);
+    assert!(d.join("charts/lanes.png").exists() && d.join("charts/lanes.svg").exists());
+    assert!(!d.join("t.json.tmp").exists());
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_bad_trace_window_is_bad_input_with_no_file() {
+    let d = tmpdir("bad");
+    for w in ["2s", "2s..1s", "abc..1s"] {
+        let out = gmpsim()
+            .args(["run", "scenarios/validation/schedfair.toml", "--trace"])
+            .arg(d.join("t.json"))
+            .args(["--trace-window", w])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{w}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--trace-window"),
+            "{w}"
+        );
+        assert!(!d.join("t.json").exists());
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
