@@ -291,3 +291,20 @@ fn a_program_panic_stops_the_run_with_exit_1() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("close of closed channel"));
 }
+
+#[test]
+fn bad_machine_value_exits_2_naming_the_field() {
+    for (set, field) in [
+        ("machine.cores_per_node=0", "machine.cores_per_node"),
+        ("machine.cpu_quota=-1", "machine.cpu_quota"),
+        ("machine.cpu_period=0s", "machine.cpu_period"),
+    ] {
+        let out = gmpsim()
+            .args(["run", "scenarios/default.toml", "--set", set])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{set}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(field), "{set}: {err}");
+    }
+}

@@ -2,6 +2,7 @@
 //! and the glue that runs them on `sim-core`.
 pub mod gc;
 pub mod heap;
+pub mod machine;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -106,6 +106,7 @@ impl World {
             (self.gs.len() - 1) as GId
         };
         self.live_gs += 1;
+        self.numa_newg(id, p);
         let rec = self.stats.goroutine_created(now, self.live_gs, goid, class);
         self.gs[id as usize].rec = rec;
         self.gs[id as usize].stack_bytes = self.gc.stack_start;
@@ -175,7 +176,7 @@ impl World {
         gg.seg.start = start;
         gg.run_start = start;
         let lat = start.saturating_sub(gg.runnable_since);
-        let (epoch, remaining, rec) = (gg.epoch, gg.remaining, gg.rec);
+        let rec = gg.rec;
         self.ms[m as usize].curg = g;
         if gg_class_is_user(self.gs[g as usize].class) {
             self.stats.sched_latency(lat);
@@ -201,7 +202,7 @@ impl World {
         pp.sched_ns += delay;
         pp.activity = PActivity::User;
         pp.activity_since = start;
-        self.at(start + remaining, Ev::Cpu { g, epoch });
+        self.run_piece(g, false);
     }
 
     /// Bookkeeping when the running G `g` stops running (preempted, parked, exited, syscall).
