@@ -166,6 +166,8 @@ pub struct Summary {
     pub per_p: Vec<PSummary>,
     pub alloc_bytes: u64,
     pub gc: GcSummary,
+    /// The machine under the runtime (`[machine]`).
+    pub machine: crate::machine::MachineSummary,
 }
 
 fn reason(r: &StopReason) -> String {
@@ -318,6 +320,7 @@ impl Summary {
                     limited_cycles: g.limited_cycles,
                 }
             },
+            machine: crate::machine::MachineSummary::from_world(w),
         }
     }
 
@@ -432,6 +435,7 @@ impl Summary {
             .map(|p| format!("P{} {:.0}%", p.id, p.utilization * 100.0))
             .collect();
         let _ = writeln!(s, "P busy    {}", utils.join("  "));
+        let _ = writeln!(s, "{}", self.machine.to_text());
         if self.phases.len() > 1 {
             for p in &self.phases {
                 let _ = writeln!(

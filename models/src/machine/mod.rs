@@ -16,8 +16,8 @@
 //!   node), and the M holding it runs on that node: Linux keeps a thread on its last CPU when
 //!   it is free, and with ≤ 1 thread per CPU that is always the case. Thread migration
 //!   between nodes is not modelled.
-//! - A piece's stretch is decided when the piece starts; a piece resumed after preemption
-//!   keeps the stretch it started with.
+//! - A piece's stretch is decided when it starts or resumes (after preemption, possibly on
+//!   another P); changes in the number of busy threads while it runs do not re-time it.
 //! - Only CPU pieces of goroutines are slowed or stopped; the scheduler's own short costs
 //!   (`find_runnable`, switching) run at full speed.
 
@@ -47,6 +47,8 @@ pub struct Machine {
     pub busy: u32,
     /// Home node of each G (where its memory is), indexed by `GId`.
     pub g_home: Vec<u8>,
+    /// The stretch factor each G's `remaining` is expressed in (wall ns per CPU ns).
+    pub g_factor: Vec<f64>,
     pub quota: Option<quota::Quota>,
     /// CPU nanoseconds of goroutine pieces started, and those on remote memory.
     pub piece_ns: u64,
@@ -71,6 +73,7 @@ impl Machine {
                 timeslice: 3_000_000,
                 busy: 0,
                 g_home: Vec::new(),
+                g_factor: Vec::new(),
                 quota: None,
                 piece_ns: 0,
                 remote_ns: 0,
@@ -97,12 +100,78 @@ impl Machine {
             timeslice: mc.kernel_timeslice.0,
             busy: 0,
             g_home: Vec::new(),
+            g_factor: Vec::new(),
             quota,
             piece_ns: 0,
             remote_ns: 0,
             os_context_switches: 0,
         };
         (m, gmp.max(1))
+    }
+}
+
+/// `machine` in the run summary.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct MachineSummary {
+    /// Hardware threads (the CPU count Go sees).
+    pub cpus: u32,
+    pub numa_nodes: u32,
+    /// Share of goroutine CPU work that ran on another node than its memory.
+    pub remote_cpu_fraction: f64,
+    /// cgroup `cpu.stat`: periods in which the quota ran out, and the wall time throttled.
+    pub throttled_periods: u64,
+    pub throttled_ns: u64,
+    /// Involuntary OS context switches from threads outnumbering CPUs.
+    pub os_context_switches: u64,
+    /// The cgroup quota in CPUs, if any.
+    pub cpu_quota: Option<f64>,
+    /// `sched.numa_aware`: the NUMA-aware scheduler variant (not Go's behaviour) was on.
+    pub numa_aware: bool,
+}
+
+impl MachineSummary {
+    pub fn from_world(w: &World) -> MachineSummary {
+        let m = &w.machine;
+        let q = m.quota.as_ref();
+        MachineSummary {
+            cpus: w.cpus,
+            numa_nodes: m.numa_nodes,
+            remote_cpu_fraction: if m.piece_ns > 0 {
+                m.remote_ns as f64 / m.piece_ns as f64
+            } else {
+                0.0
+            },
+            throttled_periods: q.map_or(0, |q| q.throttled_periods),
+            throttled_ns: q.map_or(0, |q| q.throttled_ns),
+            os_context_switches: m.os_context_switches,
+            cpu_quota: q.map(|q| q.budget as f64 / q.period as f64),
+            numa_aware: m.numa_aware,
+        }
+    }
+
+    /// The summary line, in words.
+    pub fn to_text(&self) -> String {
+        let mut s = format!(
+            "machine   {} CPUs on {} NUMA node{}, {:.1}% of CPU work on remote memory",
+            self.cpus,
+            self.numa_nodes,
+            if self.numa_nodes == 1 { "" } else { "s" },
+            self.remote_cpu_fraction * 100.0
+        );
+        if let Some(q) = self.cpu_quota {
+            s += &format!(
+                "; quota {q} CPUs: throttled in {} periods for {:.1} ms",
+                self.throttled_periods,
+                self.throttled_ns as f64 / 1e6
+            );
+        }
+        if self.os_context_switches > 0 {
+            s += &format!("; {} OS context switches", self.os_context_switches);
+        }
+        if self.numa_aware {
+            s += "; NUMA-aware scheduler (not Go's behaviour)";
+        }
+        s
     }
 }
 
@@ -119,14 +188,13 @@ pub fn default_gomaxprocs(cpus: u32, quota: Option<f64>, cgroup_aware: bool) -> 
 
 impl World {
     /// Schedules the end of the running G's CPU piece (`gg.seg.start` + `gg.remaining`),
-    /// `fresh` for a new piece (stretched by NUMA and CPU sharing) rather than a resumed one.
-    /// Models the CPU the kernel gives the thread running `execute`d code.
+    /// `fresh` for a new piece (`remaining` in CPU ns) rather than a resumed one (`remaining`
+    /// in wall ns at the G's last stretch factor). Models the CPU the kernel gives the thread
+    /// running `execute`d code.
     #[inline]
     pub fn run_piece(&mut self, g: GId, fresh: bool) {
         if self.machine.modelled {
-            if fresh {
-                self.stretch_piece(g);
-            }
+            self.stretch_piece(g, fresh);
             if let Some(q) = &self.machine.quota {
                 let until = q.throttled_until;
                 let gg = &mut self.gs[g as usize];
@@ -140,16 +208,24 @@ impl World {
         self.at(t, Ev::Cpu { g, epoch });
     }
 
-    /// A new piece of `g` on its P: the NUMA factor for remote memory, the sharing factor
+    /// A piece of `g` on its P: the NUMA factor for remote memory times the sharing factor
     /// when threads outnumber CPUs.
-    fn stretch_piece(&mut self, g: GId) {
-        let m = self.gs[g as usize].m;
+    fn stretch_piece(&mut self, g: GId, fresh: bool) {
+        let i = g as usize;
+        if self.machine.g_factor.len() <= i {
+            self.machine.g_factor.resize(i + 1, 1.0);
+        }
+        let old = if fresh { 1.0 } else { self.machine.g_factor[i] };
+        let m = self.gs[i].m;
         let p = if m == NIL { NIL } else { self.ms[m as usize].p };
-        let ns = self.gs[g as usize].remaining;
-        let numa = self.numa_factor(g, p, ns);
-        let share = self.cpu_share_factor(ns);
-        let stretched = (ns as f64 * numa * share).round() as Nanos;
-        self.gs[g as usize].remaining = stretched;
+        let cpu = (self.gs[i].remaining as f64 / old).round() as Nanos;
+        let numa = self.numa_factor(g, p, cpu, fresh);
+        let share = self.cpu_share_factor(cpu);
+        let f = numa * share;
+        self.machine.g_factor[i] = f;
+        if f != old {
+            self.gs[i].remaining = (cpu as f64 * f).round() as Nanos;
+        }
     }
 
     /// Called whenever P `p` changes activity: keeps the count of busy Ps for the quota and

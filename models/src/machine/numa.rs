@@ -15,6 +15,8 @@
 //! - The whole of a remote G's piece runs at the remote factor: all its memory accesses are
 //!   assumed to miss the cache (an upper bound on the penalty).
 //! - Memory never migrates (no automatic NUMA balancing).
+//! - The remote share counts each piece by the node it started on; the rest of a piece
+//!   resumed on another node is slowed but not recounted.
 
 use crate::gc::cycle::GC_WORKER_CLASS;
 use crate::sched::types::*;
@@ -36,8 +38,10 @@ impl World {
         self.machine.g_home[i] = node;
     }
 
-    /// The cost factor of `ns` of CPU work of `g` on P `p`; accounts the remote share.
-    pub fn numa_factor(&mut self, g: GId, p: PId, ns: Nanos) -> f64 {
+    /// The cost factor of `ns` of CPU work of `g` on P `p`; accounts the remote share of
+    /// `fresh` pieces (a resumed piece was counted when it started).
+    pub fn numa_factor(&mut self, g: GId, p: PId, ns: Nanos, fresh: bool) -> f64 {
+        let ns = if fresh { ns } else { 0 };
         self.machine.piece_ns += ns;
         let nodes = self.machine.numa_nodes;
         if nodes <= 1 || p == NIL {
