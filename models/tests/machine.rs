@@ -210,3 +210,36 @@ fn the_default_machine_is_transparent() {
     assert_eq!(a.summary.run_hash, c.summary.run_hash);
     assert_eq!(c.summary.machine.cpus, 16);
 }
+
+#[test]
+fn cpu_quota_throttling_scenario_p99_jumps_with_32_procs() {
+    let run = |sets: &[&str]| {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        common::run_file("scenarios/cpu-quota-throttling.toml", &sets)
+    };
+    let p32 = run(&["runtime.gomaxprocs=32"]);
+    let aware = run(&[]);
+    let p4 = run(&["runtime.gomaxprocs=4"]);
+    let old = run(&["runtime.go_version=\"1.24\""]);
+    assert_eq!(p32.world.gomaxprocs, 32);
+    assert_eq!(
+        aware.world.gomaxprocs, 4,
+        "1.25+: GOMAXPROCS from the 4-CPU quota"
+    );
+    assert_eq!(old.world.gomaxprocs, 32, "1.24: all host CPUs");
+    let m = |r: &RunResult| r.summary.machine.throttled_periods;
+    assert!(m(&p32) >= 5, "32 Ps throttle: {}", m(&p32));
+    assert!(m(&old) >= 5, "so does 1.24's default: {}", m(&old));
+    assert_eq!(m(&aware), 0);
+    assert_eq!(m(&p4), 0);
+    let p99 = |r: &RunResult| r.summary.latency_ns.p99;
+    assert!(
+        p99(&p32) > 4 * p99(&aware),
+        "p99 {} with 32 Ps vs {} quota-aware",
+        p99(&p32),
+        p99(&aware)
+    );
+    // A throttle can delay a request by at most the rest of the 100 ms period.
+    assert!(p32.summary.latency_ns.max < 100_000_000 + 20_000_000);
+    assert_eq!(p99(&p4), p99(&aware), "the same 4 Ps");
+}
