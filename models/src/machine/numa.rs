@@ -38,6 +38,13 @@ impl World {
         self.machine.g_home[i] = node;
     }
 
+    /// NUMA-aware `stealWork` (not Go): in the `first` sweep over the victims skip those on
+    /// another node than `p`, in the second those on its node.
+    #[inline]
+    pub fn numa_skip(&self, p: PId, v: PId, first: bool) -> bool {
+        (self.p_node(p) == self.p_node(v)) != first
+    }
+
     /// The cost factor of `ns` of CPU work of `g` on P `p`; accounts the remote share of
     /// `fresh` pieces (a resumed piece was counted when it started).
     pub fn numa_factor(&mut self, g: GId, p: PId, ns: Nanos, fresh: bool) -> f64 {
@@ -59,5 +66,67 @@ impl World {
         }
         self.machine.remote_ns += ns;
         f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::parse_scenario;
+    use crate::sched::proc::Steal;
+    use crate::sim::{RunOptions, World};
+    use sim_core::EventQueue;
+
+    /// 4 Ps on 2 nodes (P0, P1 on node 0; P2, P3 on node 1). M0 runs P0; P1 and P3 have
+    /// one runnable G each. Returns the P whose G M0 steals, over many steal orders.
+    fn victims(aware: bool) -> Vec<u32> {
+        let text = format!(
+            "[meta]\nname = \"n\"\nduration = \"1s\"\n[runtime]\ngomaxprocs = 4\n\
+             [machine]\nnuma_nodes = 2\ncores_per_node = 2\n[sched]\nnuma_aware = {aware}\n\
+             [[goroutines]]\nname = \"w\"\ncount = 1\nstart = \"500ms\"\nprogram = [{{ op = \"compute\", time = \"1ms\" }}]\n"
+        );
+        let sc = parse_scenario(&text, "n.toml", &[])
+            .expect("parses")
+            .scenario;
+        let mut out = Vec::new();
+        for seed in 1..=40 {
+            let opts = RunOptions {
+                seed: Some(seed),
+                ..Default::default()
+            };
+            let mut w = World::new(&sc, opts).expect("builds");
+            let mut q = EventQueue::with_capacity(64);
+            w.boot(&mut q);
+            // Busy Ps (idle ones are skipped) with a queued G on P1 and P3.
+            for p in 0..4 {
+                w.allp[p].status = crate::sched::types::PStatus::Running;
+            }
+            // M0 holds P0 and looks for work.
+            w.ms[0].p = 0;
+            w.allp[0].m = 0;
+            let a = w.newg(1, 0, 0, u64::MAX, u32::MAX);
+            w.runqput(1, a, false);
+            let b = w.newg(3, 0, 0, u64::MAX, u32::MAX);
+            w.runqput(3, b, false);
+            let mut cost = 0;
+            match w.steal_work(0, 0, &mut cost) {
+                Steal::G(g, _, _) if g == a => out.push(1),
+                Steal::G(g, _, _) if g == b => out.push(3),
+                _ => panic!("M0 must steal one of them"),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn numa_aware_stealing_takes_from_its_own_node_first() {
+        assert_eq!(
+            (0..4).map(|p| p * 2 / 4).collect::<Vec<u32>>(),
+            [0, 0, 1, 1]
+        );
+        let aware = victims(true);
+        assert!(aware.iter().all(|&v| v == 1), "own node first: {aware:?}");
+        // Go's order is random over all Ps: some steals cross the node.
+        let go = victims(false);
+        assert!(go.contains(&1) && go.contains(&3), "{go:?}");
     }
 }

@@ -50,7 +50,7 @@ pub enum Found {
 }
 
 /// What `stealWork` ended with.
-enum Steal {
+pub(crate) enum Steal {
     G(GId, bool, RunSource),
     /// The only work is a running victim's `runnext`: `usleep(3)` first.
     Sleep(PId),
@@ -424,7 +424,7 @@ impl World {
 
     /// `stealWork` (scheduler spec §3.3): 4 passes over all Ps in a random coprime order; timers
     /// and `runnext` only on the last pass.
-    fn steal_work(&mut self, m: MId, now: Nanos, cost: &mut Nanos) -> Steal {
+    pub(crate) fn steal_work(&mut self, m: MId, now: Nanos, cost: &mut Nanos) -> Steal {
         let p = self.ms[m as usize].p;
         let n = self.gomaxprocs;
         let mut ran_timer = false;
@@ -433,13 +433,15 @@ impl World {
             let r = self.steal_rng.next_u32();
             let mut pos = r % n;
             let inc = self.coprimes[((r / n) as usize) % self.coprimes.len()];
-            for _ in 0..n {
+            // NUMA-aware variant (not Go): the same order twice, own node's Ps first.
+            let sweeps = if self.machine.numa_aware { 2 } else { 1 };
+            for k in 0..n * sweeps {
                 if self.stw.active {
                     return Steal::NewWork;
                 }
                 let v = pos;
                 pos = (pos + inc) % n;
-                if v == p {
+                if v == p || (sweeps == 2 && self.numa_skip(p, v, k < n)) {
                     continue;
                 }
                 *cost += self.costs.steal_probe.0;
