@@ -243,3 +243,29 @@ fn cpu_quota_throttling_scenario_p99_jumps_with_32_procs() {
     assert!(p32.summary.latency_ns.max < 100_000_000 + 20_000_000);
     assert_eq!(p99(&p4), p99(&aware), "the same 4 Ps");
 }
+
+#[test]
+fn numa_two_socket_scenario_aware_variant_lowers_remote_share_and_p99() {
+    let run = |aware: bool| {
+        let sets = vec![format!("sched.numa_aware={aware}")];
+        common::run_file("scenarios/numa-two-socket.toml", &sets)
+    };
+    let go = run(false);
+    let aware = run(true);
+    let (rg, ra) = (
+        go.summary.machine.remote_cpu_fraction,
+        aware.summary.machine.remote_cpu_fraction,
+    );
+    assert_eq!(go.summary.machine.numa_nodes, 2);
+    assert!(rg > 0.3, "Go's random victims: much work remote ({rg:.3})");
+    assert!(ra < 0.9 * rg, "remote share {rg:.3} → {ra:.3}");
+    assert!(
+        aware.summary.sched_latency_ns.p99 < go.summary.sched_latency_ns.p99,
+        "sched p99 drops"
+    );
+    assert!(
+        aware.summary.latency_ns.p99 < go.summary.latency_ns.p99,
+        "p99 drops"
+    );
+    assert!(aware.summary.machine.numa_aware && !go.summary.machine.numa_aware);
+}
