@@ -2,7 +2,9 @@
 //! - a bare `BinaryHeap` push/pop loop with 1,000 pending events (the reference figure);
 //! - `sim_core::EventQueue` doing the same;
 //! - the full model on `scenarios/default.toml` (events per second; divide by the simulated
-//!   time per iteration for simulated seconds per wall second).
+//!   time per iteration for simulated seconds per wall second);
+//! - the same with the machine model on (`default_toml_machine`: 2 NUMA nodes × 2 cores and a
+//!   3.5-CPU quota, so remote costs and throttling are exercised), in the same run.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use models::run::run_scenario;
@@ -87,19 +89,40 @@ fn model(c: &mut Criterion) {
         "default.toml: {events} events per run of {} simulated",
         sim_core::time::fmt_duration(sc.meta.duration.0)
     );
+    let sets: Vec<String> = [
+        "machine.numa_nodes=2",
+        "machine.cores_per_node=2",
+        "machine.cpu_quota=3.5",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let msc = load_scenario(&path, &sets)
+        .expect("default scenario with a machine")
+        .scenario;
+    let mevents = run_scenario(&msc, RunOptions::default())
+        .expect("runs")
+        .outcome
+        .events;
+    eprintln!("default.toml with a machine: {mevents} events per run");
     let mut g = c.benchmark_group("model");
     g.sample_size(10);
-    g.throughput(Throughput::Elements(events));
-    g.bench_function("default_toml", |b| {
-        b.iter(|| {
-            black_box(
-                run_scenario(&sc, RunOptions::default())
-                    .expect("runs")
-                    .outcome
-                    .events,
-            )
-        })
-    });
+    for (name, sc, events) in [
+        ("default_toml", &sc, events),
+        ("default_toml_machine", &msc, mevents),
+    ] {
+        g.throughput(Throughput::Elements(events));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                black_box(
+                    run_scenario(sc, RunOptions::default())
+                        .expect("runs")
+                        .outcome
+                        .events,
+                )
+            })
+        });
+    }
     g.finish();
 }
 
