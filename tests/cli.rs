@@ -67,6 +67,17 @@ fn json_summary_has_the_documented_keys() {
             "missing {k}"
         );
     }
+    for k in [
+        "cpus",
+        "numa_nodes",
+        "remote_cpu_fraction",
+        "throttled_periods",
+        "throttled_ns",
+        "os_context_switches",
+    ] {
+        assert!(v["machine"].get(k).is_some(), "missing machine.{k}");
+    }
+    assert_eq!(v["machine"]["cpus"], 4, "the ideal machine: one CPU per P");
     assert!(v["goroutines"]["created"].as_u64().unwrap_or(0) > 100);
     assert!(v["goroutines"]["max_alive"].is_u64());
     assert_eq!(v["sim_time_ns"], 300_000_000u64);

@@ -134,7 +134,7 @@ impl MachineSummary {
         let m = &w.machine;
         let q = m.quota.as_ref();
         MachineSummary {
-            cpus: w.cpus,
+            cpus: m.cpus,
             numa_nodes: m.numa_nodes,
             remote_cpu_fraction: if m.piece_ns > 0 {
                 m.remote_ns as f64 / m.piece_ns as f64
