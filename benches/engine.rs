@@ -3,6 +3,8 @@
 //! - `sim_core::EventQueue` doing the same;
 //! - the full model on `scenarios/default.toml` (events per second; divide by the simulated
 //!   time per iteration for simulated seconds per wall second);
+//! - the same with the machine model on (`default_toml_machine`: 2 NUMA nodes × 2 cores and a
+//!   3.5-CPU quota, so remote costs and throttling are exercised), in the same run;
 //! - `scenarios/api-270k-qps.toml` for 1 s simulated (the GC issue's speed figure).
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -106,6 +108,18 @@ fn bench_scenario(c: &mut Criterion, id: &str, file: &str, sets: &[&str]) {
 
 fn model(c: &mut Criterion) {
     bench_scenario(c, "default_toml", "scenarios/default.toml", &[]);
+    // The machine issue's cost figure: the same scenario on 2 NUMA nodes × 2 cores with a
+    // 3.5-CPU quota (at most 25 % fewer events per second than the ideal machine).
+    bench_scenario(
+        c,
+        "default_toml_machine",
+        "scenarios/default.toml",
+        &[
+            "machine.numa_nodes=2",
+            "machine.cores_per_node=2",
+            "machine.cpu_quota=3.5",
+        ],
+    );
     // The GC issue's speed figure: 270k requests/s on GOMAXPROCS=8, allocating on every
     // request; one iteration is 1 s simulated, so iterations per second = simulated s per s.
     bench_scenario(

@@ -67,6 +67,17 @@ fn json_summary_has_the_documented_keys() {
             "missing {k}"
         );
     }
+    for k in [
+        "cpus",
+        "numa_nodes",
+        "remote_cpu_fraction",
+        "throttled_periods",
+        "throttled_ns",
+        "os_context_switches",
+    ] {
+        assert!(v["machine"].get(k).is_some(), "missing machine.{k}");
+    }
+    assert_eq!(v["machine"]["cpus"], 4, "the ideal machine: one CPU per P");
     assert!(v["goroutines"]["created"].as_u64().unwrap_or(0) > 100);
     assert!(v["goroutines"]["max_alive"].is_u64());
     assert_eq!(v["sim_time_ns"], 300_000_000u64);
@@ -290,4 +301,21 @@ fn a_program_panic_stops_the_run_with_exit_1() {
     let out = gmpsim().arg("run").arg(&f).output().expect("runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("close of closed channel"));
+}
+
+#[test]
+fn bad_machine_value_exits_2_naming_the_field() {
+    for (set, field) in [
+        ("machine.cores_per_node=0", "machine.cores_per_node"),
+        ("machine.cpu_quota=-1", "machine.cpu_quota"),
+        ("machine.cpu_period=0s", "machine.cpu_period"),
+    ] {
+        let out = gmpsim()
+            .args(["run", "scenarios/default.toml", "--set", set])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{set}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(field), "{set}: {err}");
+    }
 }

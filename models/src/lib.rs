@@ -3,6 +3,7 @@
 pub mod explain;
 pub mod gc;
 pub mod heap;
+pub mod machine;
 pub mod obs;
 pub mod obs_chrome;
 pub mod obs_spans;

@@ -170,6 +170,8 @@ pub struct Summary {
     pub gc: GcSummary,
     /// `sync.Pool`s: gets, hit rate, pooled bytes (empty when the scenario declares none).
     pub pools: Vec<crate::workload::pool::PoolStats>,
+    /// The machine under the runtime (`[machine]`).
+    pub machine: crate::machine::MachineSummary,
 }
 
 fn reason(r: &StopReason) -> String {
@@ -324,6 +326,7 @@ impl Summary {
                 }
             },
             pools: w.sync.pools.stats(),
+            machine: crate::machine::MachineSummary::from_world(w),
         }
     }
 
@@ -463,6 +466,7 @@ impl Summary {
             .map(|p| format!("P{} {:.0}%", p.id, p.utilization * 100.0))
             .collect();
         let _ = writeln!(s, "P busy    {}", utils.join("  "));
+        let _ = writeln!(s, "{}", self.machine.to_text());
         if self.phases.len() > 1 {
             for p in &self.phases {
                 let _ = writeln!(

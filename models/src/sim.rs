@@ -48,6 +48,8 @@ pub enum Ev {
     Signal { m: MId, epoch: u32 },
     /// main starts a goroutine class whose `start` is later than 0.
     StartClass { idx: u16 },
+    /// The cgroup CPU quota runs out or its period ends (`machine::quota`).
+    Quota { epoch: u32 },
 }
 
 /// Which Go release's rules apply (scheduler spec §0.1), as flags.
@@ -212,6 +214,8 @@ pub struct World {
     pub sampler: crate::timeline::Sampler,
     /// The event log, when `opts.event_log` is on.
     pub events: Option<crate::obs::EventLog>,
+    /// The machine under the runtime: CPUs, NUMA nodes, CPU quota.
+    pub machine: crate::machine::Machine,
 }
 
 /// An error building the world from a scenario (a reference the validator did not catch).
@@ -225,7 +229,12 @@ impl World {
         let seed = opts.seed.unwrap_or(sc.meta.seed);
         let rng = RngStreams::new(seed);
         let rules = VersionRules::new(sc.runtime.go_version);
-        let gomaxprocs = sc.runtime.gomaxprocs.unwrap_or(sc.runtime.cpus).max(1);
+        let (machine, gomaxprocs) = crate::machine::Machine::new(sc);
+        let cpus = if machine.modelled {
+            machine.cpus
+        } else {
+            sc.runtime.cpus
+        };
 
         let mut names = Names::new(sc);
         let mut programs = Vec::new();
@@ -256,7 +265,7 @@ impl World {
             limits: sc.limits.clone(),
             asyncpreempt: sc.runtime.asyncpreempt,
             gomaxprocs,
-            cpus: sc.runtime.cpus,
+            cpus,
             duration: sc.meta.duration.0,
             opts,
             gs: Vec::new(),
@@ -318,6 +327,7 @@ impl World {
             stop: None,
             sampler: crate::timeline::Sampler::new(sample_interval),
             events: None,
+            machine,
         };
         w.stats.record_goroutines = w.opts.record;
         w.events = w.opts.event_log.then(crate::obs::EventLog::default);
@@ -339,6 +349,9 @@ impl World {
         self.ms[0].state = MState::Running;
         // sysmon starts right away (runtime.main: newm(sysmon)).
         self.sysmon_schedule_next(0);
+        if self.machine.quota.is_some() {
+            self.quota_arm(0);
+        }
         for (i, ph) in self.sources.timed_phases.clone().iter().enumerate() {
             self.out.push((*ph, Ev::Phase { idx: i as u16 }));
         }
@@ -410,8 +423,10 @@ impl World {
             PActivity::Syscall => pp.syscall_ns += dt,
             _ => {}
         }
+        let from = pp.activity;
         pp.activity = a;
         pp.activity_since = now.max(pp.activity_since);
+        self.machine_activity(from, a, now);
     }
 }
 
@@ -474,6 +489,7 @@ impl Model for World {
                     self.start_the_world(now);
                 }
             }
+            Ev::Quota { epoch } => self.quota_check(epoch, now),
         }
         self.flush(q);
         if let Some(r) = self.stop.take() {
@@ -500,6 +516,7 @@ impl Model for World {
             Ev::StwStart { epoch } => (13, epoch as u64, 0),
             Ev::Signal { m, epoch } => (14, m as u64, epoch as u64),
             Ev::StartClass { idx } => (15, idx as u64, 0),
+            Ev::Quota { epoch } => (16, epoch as u64, 0),
         };
         tag.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ a.rotate_left(20) ^ b.rotate_left(44)
     }

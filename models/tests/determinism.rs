@@ -42,3 +42,35 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
     assert_ne!(ha, hc, "another seed gives another run");
     assert_ne!(a, c);
 }
+
+#[test]
+fn machine_runs_are_deterministic() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/default.toml");
+    let sets: Vec<String> = [
+        "runtime.gomaxprocs=8",
+        "machine.numa_nodes=2",
+        "machine.cores_per_node=2",
+        "machine.cpu_quota=3",
+        "meta.duration=500ms",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let sc = load_scenario(&path, &sets).expect("loads").scenario;
+    let go = |seed| {
+        let r = models::run::run_scenario(
+            &sc,
+            RunOptions {
+                seed,
+                ..Default::default()
+            },
+        )
+        .expect("runs");
+        assert!(r.summary.machine.throttled_periods > 0);
+        assert!(r.summary.machine.remote_cpu_fraction > 0.0);
+        assert!(r.summary.machine.os_context_switches > 0);
+        serde_json::to_string(&r.summary).expect("json")
+    };
+    assert_eq!(go(None), go(None), "same seed, same bytes");
+    assert_ne!(go(None), go(Some(2)));
+}

@@ -1072,3 +1072,54 @@ fn a_phase_after_the_end_never_starts() {
     let r = models::run::run_scenario(&sc, models::sim::RunOptions::default()).unwrap();
     assert!(r.summary.phases.iter().any(|p| p.name == "late"));
 }
+
+#[test]
+fn bad_machine_values_name_the_field() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "cores_per_node = 0",
+            "machine.cores_per_node",
+            "expected 1..=1024",
+        ),
+        ("numa_nodes = 0", "machine.numa_nodes", "expected 1..=64"),
+        ("smt = 0", "machine.smt", "expected 1..=8"),
+        (
+            "cpu_quota = -1",
+            "machine.cpu_quota",
+            "must be a number of CPUs > 0",
+        ),
+        (
+            "cpu_quota = 0.0",
+            "machine.cpu_quota",
+            "must be a number of CPUs > 0",
+        ),
+        (
+            "cpu_period = \"0s\"",
+            "machine.cpu_period",
+            "between 1ms and 1s",
+        ),
+        (
+            "remote_access_factor = 0.5",
+            "machine.remote_access_factor",
+            "1.0..=10.0",
+        ),
+        (
+            "kernel_timeslice = \"0s\"",
+            "machine.kernel_timeslice",
+            "must be > 0",
+        ),
+    ];
+    for (line, field, msg) in cases {
+        let e = err("[runtime]", &format!("[machine]\n{line}\n[runtime]"), &[]);
+        assert_eq!(e.field, *field, "{e}");
+        assert_eq!(e.line, Some(6), "{e}");
+        assert!(e.message.contains(msg), "{e}");
+    }
+    // The same through --set.
+    let e = set(&["machine.cpu_quota=-1"]).expect_err("quota -1");
+    assert_eq!(e.field, "machine.cpu_quota", "{e}");
+    // A good machine parses.
+    let s = set(&["machine.cores_per_node=16", "machine.cpu_quota=4"]).expect("parses");
+    let m = s.machine.expect("machine table");
+    assert_eq!((m.cores_per_node, m.cpu_quota), (Some(16), Some(4.0)));
+}

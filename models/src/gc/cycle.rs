@@ -24,7 +24,7 @@ use super::pacer::{GC_OVER_ASSIST_WORK, GcController, TriggerKind};
 use crate::heap::Heap;
 use crate::scenario::{Gogc, MarkFlavor, MemLimit, Scenario};
 use crate::sched::types::*;
-use crate::sim::{Ev, StwKind, World};
+use crate::sim::{StwKind, World};
 use sim_core::Nanos;
 use sim_core::stats::Histogram;
 use std::fmt::Write;
@@ -870,8 +870,7 @@ impl World {
             nonpreemptible: true,
         };
         gg.epoch = gg.epoch.wrapping_add(1);
-        let epoch = gg.epoch;
-        self.at(now + ns, Ev::Cpu { g: w, epoch });
+        self.run_piece(w, true);
     }
 
     /// sysmon's forced-GC check (`gcTrigger{kind: gcTriggerTime}.test()`): GC on, no cycle

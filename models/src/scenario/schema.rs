@@ -27,6 +27,13 @@ pub struct Scenario {
     /// `[gc]`: the collector's flavour and the heap's fixed parts.
     #[serde(default)]
     pub gc: GcCfg,
+    /// `[machine]`: cores, NUMA nodes and the cgroup CPU quota under the runtime. Absent: an
+    /// ideal machine with one CPU per P (every older scenario keeps its results).
+    #[serde(default)]
+    pub machine: Option<MachineCfg>,
+    /// `[sched]`: scheduler variants that are not Go's behaviour, for comparison.
+    #[serde(default)]
+    pub sched: SchedCfg,
     /// Time-based phases; a program can also start a phase with `{ op = "phase" }`.
     #[serde(default)]
     pub phases: Vec<PhaseCfg>,
@@ -283,6 +290,51 @@ impl Default for Limits {
             max_threads: 10_000,
         }
     }
+}
+
+/// `[machine]`: the hardware and the container the process runs in (`models::machine`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MachineCfg {
+    pub numa_nodes: u32,
+    /// Unset: `runtime.gomaxprocs` (or `runtime.cpus`) spread over the nodes.
+    pub cores_per_node: Option<u32>,
+    /// Hardware threads per core; the CPU count is `numa_nodes × cores_per_node × smt`.
+    pub smt: u32,
+    /// How much longer CPU work takes when its memory is on another node. Default 1.4: remote
+    /// DRAM latency is 1.4–1.5× local on two-socket Xeons (Intel Memory Latency Checker
+    /// figures in Lepers et al., "Thread and Memory Placement on NUMA Systems", USENIX ATC '15).
+    pub remote_access_factor: f64,
+    /// cgroup CPU quota in CPUs (`cpu.max` = quota/period); unset: no quota.
+    pub cpu_quota: Option<f64>,
+    /// cgroup CFS bandwidth period (`cpu.cfs_period_us`, 100 ms by default in Linux).
+    pub cpu_period: Dur,
+    /// The CFS time slice a runnable thread gets when threads outnumber CPUs
+    /// (`sched_min_granularity_ns`: 3 ms on a typical 8+-CPU host).
+    pub kernel_timeslice: Dur,
+}
+
+impl Default for MachineCfg {
+    fn default() -> Self {
+        MachineCfg {
+            numa_nodes: 1,
+            cores_per_node: None,
+            smt: 1,
+            remote_access_factor: 1.4,
+            cpu_quota: None,
+            cpu_period: Dur(100_000_000),
+            kernel_timeslice: Dur(3_000_000),
+        }
+    }
+}
+
+/// `[sched]`: scheduler variants none of the real runtimes implement.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedCfg {
+    /// NUMA-aware stealing and `wakep` (not Go's behaviour; the Go NUMA-aware scheduler
+    /// design discussion).
+    pub numa_aware: bool,
 }
 
 /// The mark loop: Green Tea (Go 1.26+ default) or classic (`GOEXPERIMENT=nogreenteagc`).

@@ -266,6 +266,60 @@ fn ops(list: &[Op], path: &str, n: &Names, limits: &Limits, depth: usize) -> Che
     Ok(())
 }
 
+/// `[machine]`: counts ≥ 1, a positive quota and period, a factor ≥ 1.
+fn machine(m: &MachineCfg) -> Check {
+    if !(1..=64).contains(&m.numa_nodes) {
+        return fail(
+            "machine.numa_nodes",
+            format!("expected 1..=64, got {}", m.numa_nodes),
+        );
+    }
+    if let Some(c) = m.cores_per_node
+        && !(1..=1024).contains(&c)
+    {
+        return fail(
+            "machine.cores_per_node",
+            format!("expected 1..=1024, got {c}"),
+        );
+    }
+    if !(1..=8).contains(&m.smt) {
+        return fail("machine.smt", format!("expected 1..=8, got {}", m.smt));
+    }
+    let f = m.remote_access_factor;
+    if !f.is_finite() || !(1.0..=10.0).contains(&f) {
+        return fail(
+            "machine.remote_access_factor",
+            format!("expected 1.0..=10.0, got {f}"),
+        );
+    }
+    if let Some(q) = m.cpu_quota
+        && (!q.is_finite() || q <= 0.0 || q > 4096.0)
+    {
+        return fail(
+            "machine.cpu_quota",
+            format!(
+                "must be a number of CPUs > 0 (at most 4096), got {q}; leave it out for no quota"
+            ),
+        );
+    }
+    if m.cpu_period.0 < 1_000_000 || m.cpu_period.0 > 1_000_000_000 {
+        return fail(
+            "machine.cpu_period",
+            format!(
+                "must be between 1ms and 1s (the kernel's limits), got {}",
+                m.cpu_period
+            ),
+        );
+    }
+    if m.kernel_timeslice.0 == 0 || m.kernel_timeslice.0 > 1_000_000_000 {
+        return fail(
+            "machine.kernel_timeslice",
+            format!("must be > 0 and at most 1s, got {}", m.kernel_timeslice),
+        );
+    }
+    Ok(())
+}
+
 /// Checks a deserialised scenario.
 pub fn validate(s: &Scenario) -> Check {
     let d = s.meta.duration.0;
@@ -288,6 +342,9 @@ pub fn validate(s: &Scenario) -> Check {
             "runtime.cpus",
             format!("expected 1..=4096, got {}", s.runtime.cpus),
         );
+    }
+    if let Some(m) = &s.machine {
+        machine(m)?;
     }
     if let MemLimit::Bytes(b) = s.runtime.gomemlimit
         && (b == 0 || b > TIB)

@@ -50,7 +50,7 @@ pub enum Found {
 }
 
 /// What `stealWork` ended with.
-enum Steal {
+pub(crate) enum Steal {
     G(GId, bool, RunSource),
     /// The only work is a running victim's `runnext`: `usleep(3)` first.
     Sleep(PId),
@@ -103,6 +103,10 @@ impl World {
         gg.req_start = req_start;
         gg.client = client;
         let id = if let Some(id) = self.free_gs.pop() {
+            // The epoch keeps counting across reuse: a stale event of the previous goroutine in
+            // this slot (a safe point, a piece end pushed past a CPU-quota throttle) must never
+            // match the new one.
+            gg.epoch = self.gs[id as usize].epoch.wrapping_add(1);
             if self.allp[p as usize].gfreecnt > 0 {
                 self.allp[p as usize].gfreecnt -= 1;
             }
@@ -115,6 +119,7 @@ impl World {
             (self.gs.len() - 1) as GId
         };
         self.live_gs += 1;
+        self.numa_newg(id, p);
         let rec = self.stats.goroutine_created(now, self.live_gs, goid, class);
         self.gs[id as usize].rec = rec;
         self.gs[id as usize].stack_bytes = self.gc.stack_start;
@@ -193,7 +198,7 @@ impl World {
         gg.seg.start = start;
         gg.run_start = start;
         let lat = start.saturating_sub(gg.runnable_since);
-        let (epoch, remaining, rec) = (gg.epoch, gg.remaining, gg.rec);
+        let rec = gg.rec;
         self.ms[m as usize].curg = g;
         if gg_class_is_user(self.gs[g as usize].class) {
             self.stats.sched_latency(lat);
@@ -220,7 +225,7 @@ impl World {
         pp.sched_ns += delay;
         pp.activity = PActivity::User;
         pp.activity_since = start;
-        self.at(start + remaining, Ev::Cpu { g, epoch });
+        self.run_piece(g, false);
     }
 
     /// Bookkeeping when the running G `g` stops running (preempted, parked, exited, syscall).
@@ -443,7 +448,7 @@ impl World {
 
     /// `stealWork` (scheduler spec §3.3): 4 passes over all Ps in a random coprime order; timers
     /// and `runnext` only on the last pass.
-    fn steal_work(&mut self, m: MId, now: Nanos, cost: &mut Nanos) -> Steal {
+    pub(crate) fn steal_work(&mut self, m: MId, now: Nanos, cost: &mut Nanos) -> Steal {
         let p = self.ms[m as usize].p;
         let n = self.gomaxprocs;
         let mut ran_timer = false;
@@ -452,13 +457,15 @@ impl World {
             let r = self.steal_rng.next_u32();
             let mut pos = r % n;
             let inc = self.coprimes[((r / n) as usize) % self.coprimes.len()];
-            for _ in 0..n {
+            // NUMA-aware variant (not Go): the same order twice, own node's Ps first.
+            let sweeps = if self.machine.numa_aware { 2 } else { 1 };
+            for k in 0..n * sweeps {
                 if self.stw.active {
                     return Steal::NewWork;
                 }
                 let v = pos;
                 pos = (pos + inc) % n;
-                if v == p {
+                if v == p || (sweeps == 2 && self.numa_skip(p, v, k < n)) {
                     continue;
                 }
                 *cost += self.costs.steal_probe.0;

@@ -82,8 +82,7 @@ impl World {
             nonpreemptible,
         };
         gg.epoch = gg.epoch.wrapping_add(1);
-        let epoch = gg.epoch;
-        self.at(now + ns, Ev::Cpu { g, epoch });
+        self.run_piece(g, true);
     }
 
     /// Decodes the instruction at the G's pc into an [`Action`], sampling what it needs.

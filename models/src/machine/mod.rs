@@ -1,0 +1,261 @@
+//! The machine under the runtime: CPUs grouped in NUMA nodes, the OS scheduler that shares
+//! them among the process's threads, and the cgroup CPU quota (scenario table `[machine]`).
+//!
+//! The Go model above it is unchanged; the machine only changes how long a G's CPU piece
+//! takes in wall time. Every CPU piece goes through [`World::run_piece`], which
+//! - stretches a new piece by the NUMA factor when the G's memory is on another node
+//!   ([`numa`]) and by the CPU sharing factor when more threads run than there are CPUs
+//!   ([`ossched`]);
+//! - starts it after the current CFS throttle if the quota is used up ([`quota`]).
+//!
+//! Without a `[machine]` table the machine is ideal (one CPU per P, no quota, one node) and
+//! `run_piece` only schedules the piece's end: every existing scenario keeps its results.
+//!
+//! # Simplifications
+//! - A P lives on one node for the whole run (Ps are split into contiguous blocks, one per
+//!   node), and the M holding it runs on that node: Linux keeps a thread on its last CPU when
+//!   it is free, and with ≤ 1 thread per CPU that is always the case. Thread migration
+//!   between nodes is not modelled.
+//! - A piece's stretch is decided when it starts or resumes (after preemption, possibly on
+//!   another P); changes in the number of busy threads while it runs do not re-time it.
+//! - Only CPU pieces of goroutines are slowed or stopped; the scheduler's own short costs
+//!   (`find_runnable`, switching) run at full speed.
+
+pub mod numa;
+pub mod ossched;
+pub mod quota;
+
+use crate::scenario::Scenario;
+use crate::sched::types::*;
+use crate::sim::{Ev, World};
+use sim_core::Nanos;
+
+/// The machine's layout and state.
+#[derive(Clone, Debug)]
+pub struct Machine {
+    /// A `[machine]` table was given (else the machine is ideal and `run_piece` is a no-op).
+    pub modelled: bool,
+    /// Hardware threads in total.
+    pub cpus: u32,
+    pub numa_nodes: u32,
+    pub remote_access_factor: f64,
+    /// `[sched] numa_aware`: the non-Go NUMA-aware stealing variant.
+    pub numa_aware: bool,
+    /// The CFS time slice (`kernel_timeslice`).
+    pub timeslice: Nanos,
+    /// Ps doing CPU work right now (running a G or in the scheduler, not idle or in a syscall).
+    pub busy: u32,
+    /// Home node of each G (where its memory is), indexed by `GId`.
+    pub g_home: Vec<u8>,
+    /// The stretch factor each G's `remaining` is expressed in (wall ns per CPU ns).
+    pub g_factor: Vec<f64>,
+    pub quota: Option<quota::Quota>,
+    /// CPU nanoseconds of goroutine pieces started, and those on remote memory.
+    pub piece_ns: u64,
+    pub remote_ns: u64,
+    /// Involuntary OS context switches from time sharing.
+    pub os_context_switches: u64,
+}
+
+impl Machine {
+    /// The machine of a scenario and the GOMAXPROCS it implies when `runtime.gomaxprocs` is
+    /// unset (`getproccount`, and 1.25+ `cgroup_linux.go`, scheduler spec §9).
+    pub fn new(sc: &Scenario) -> (Machine, u32) {
+        let rt = &sc.runtime;
+        let Some(mc) = &sc.machine else {
+            let gmp = rt.gomaxprocs.unwrap_or(rt.cpus).max(1);
+            let m = Machine {
+                modelled: false,
+                cpus: gmp,
+                numa_nodes: 1,
+                remote_access_factor: 1.0,
+                numa_aware: sc.sched.numa_aware,
+                timeslice: 3_000_000,
+                busy: 0,
+                g_home: Vec::new(),
+                g_factor: Vec::new(),
+                quota: None,
+                piece_ns: 0,
+                remote_ns: 0,
+                os_context_switches: 0,
+            };
+            return (m, gmp);
+        };
+        let nodes = mc.numa_nodes.max(1);
+        let cpus = match mc.cores_per_node {
+            Some(c) => nodes * c * mc.smt.max(1),
+            None => rt.gomaxprocs.unwrap_or(rt.cpus).max(1),
+        };
+        let quota = mc.cpu_quota.map(|q| quota::Quota::new(q, mc.cpu_period.0));
+        let gmp = match rt.gomaxprocs {
+            Some(g) => g,
+            None => default_gomaxprocs(cpus, mc.cpu_quota, rt.go_version.at_least(25)),
+        };
+        let m = Machine {
+            modelled: true,
+            cpus,
+            numa_nodes: nodes,
+            remote_access_factor: mc.remote_access_factor,
+            numa_aware: sc.sched.numa_aware,
+            timeslice: mc.kernel_timeslice.0,
+            busy: 0,
+            g_home: Vec::new(),
+            g_factor: Vec::new(),
+            quota,
+            piece_ns: 0,
+            remote_ns: 0,
+            os_context_switches: 0,
+        };
+        (m, gmp.max(1))
+    }
+}
+
+/// `machine` in the run summary.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct MachineSummary {
+    /// Hardware threads (the CPU count Go sees).
+    pub cpus: u32,
+    pub numa_nodes: u32,
+    /// Share of goroutine CPU work that ran on another node than its memory.
+    pub remote_cpu_fraction: f64,
+    /// cgroup `cpu.stat`: periods in which the quota ran out, and the wall time throttled.
+    pub throttled_periods: u64,
+    pub throttled_ns: u64,
+    /// Involuntary OS context switches from threads outnumbering CPUs.
+    pub os_context_switches: u64,
+    /// The cgroup quota in CPUs, if any.
+    pub cpu_quota: Option<f64>,
+    /// `sched.numa_aware`: the NUMA-aware scheduler variant (not Go's behaviour) was on.
+    pub numa_aware: bool,
+}
+
+impl MachineSummary {
+    pub fn from_world(w: &World) -> MachineSummary {
+        let m = &w.machine;
+        let q = m.quota.as_ref();
+        MachineSummary {
+            cpus: m.cpus,
+            numa_nodes: m.numa_nodes,
+            remote_cpu_fraction: if m.piece_ns > 0 {
+                m.remote_ns as f64 / m.piece_ns as f64
+            } else {
+                0.0
+            },
+            throttled_periods: q.map_or(0, |q| q.throttled_periods),
+            throttled_ns: q.map_or(0, |q| q.throttled_ns),
+            os_context_switches: m.os_context_switches,
+            cpu_quota: q.map(|q| q.budget as f64 / q.period as f64),
+            numa_aware: m.numa_aware,
+        }
+    }
+
+    /// The summary line, in words.
+    pub fn to_text(&self) -> String {
+        let mut s = format!(
+            "machine   {} CPUs on {} NUMA node{}, {:.1}% of CPU work on remote memory",
+            self.cpus,
+            self.numa_nodes,
+            if self.numa_nodes == 1 { "" } else { "s" },
+            self.remote_cpu_fraction * 100.0
+        );
+        if let Some(q) = self.cpu_quota {
+            s += &format!(
+                "; quota {q} CPUs: throttled in {} periods for {:.1} ms",
+                self.throttled_periods,
+                self.throttled_ns as f64 / 1e6
+            );
+        }
+        if self.os_context_switches > 0 {
+            s += &format!("; {} OS context switches", self.os_context_switches);
+        }
+        if self.numa_aware {
+            s += "; NUMA-aware scheduler (not Go's behaviour)";
+        }
+        s
+    }
+}
+
+/// The default GOMAXPROCS: the CPU count, and from Go 1.25 the cgroup limit
+/// `ceil(quota/period)` but never below 2, capped at the CPU count (spec §9). The runtime
+/// re-checks the limit every second; a scenario's quota never changes, so the first value
+/// holds for the whole run.
+pub fn default_gomaxprocs(cpus: u32, quota: Option<f64>, cgroup_aware: bool) -> u32 {
+    match quota {
+        Some(q) if cgroup_aware => (q.ceil() as u32).max(2).min(cpus),
+        _ => cpus,
+    }
+}
+
+impl World {
+    /// Schedules the end of the running G's CPU piece (`gg.seg.start` + `gg.remaining`),
+    /// `fresh` for a new piece (`remaining` in CPU ns) rather than a resumed one (`remaining`
+    /// in wall ns at the G's last stretch factor). Models the CPU the kernel gives the thread
+    /// running `execute`d code.
+    #[inline]
+    pub fn run_piece(&mut self, g: GId, fresh: bool) {
+        if self.machine.modelled {
+            self.stretch_piece(g, fresh);
+            if let Some(q) = &self.machine.quota {
+                let until = q.throttled_until;
+                let gg = &mut self.gs[g as usize];
+                if gg.seg.start < until {
+                    gg.seg.start = until;
+                }
+            }
+        }
+        let gg = &self.gs[g as usize];
+        let (t, epoch) = (gg.seg.start + gg.remaining, gg.epoch);
+        self.at(t, Ev::Cpu { g, epoch });
+    }
+
+    /// A piece of `g` on its P: the NUMA factor for remote memory times the sharing factor
+    /// when threads outnumber CPUs.
+    fn stretch_piece(&mut self, g: GId, fresh: bool) {
+        let i = g as usize;
+        if self.machine.g_factor.len() <= i {
+            self.machine.g_factor.resize(i + 1, 1.0);
+        }
+        let old = if fresh { 1.0 } else { self.machine.g_factor[i] };
+        let m = self.gs[i].m;
+        let p = if m == NIL { NIL } else { self.ms[m as usize].p };
+        let cpu = (self.gs[i].remaining as f64 / old).round() as Nanos;
+        let numa = self.numa_factor(g, p, cpu, fresh);
+        let share = self.cpu_share_factor(cpu);
+        let f = numa * share;
+        self.machine.g_factor[i] = f;
+        if f != old {
+            self.gs[i].remaining = (cpu as f64 * f).round() as Nanos;
+        }
+    }
+
+    /// Called whenever P `p` changes activity: keeps the count of busy Ps for the quota and
+    /// the OS scheduler.
+    #[inline]
+    pub fn machine_activity(&mut self, from: PActivity, to: PActivity, now: Nanos) {
+        let was = matches!(from, PActivity::User | PActivity::Scheduler);
+        let is = matches!(to, PActivity::User | PActivity::Scheduler);
+        if was == is {
+            return;
+        }
+        if self.machine.quota.is_some() {
+            self.quota_account(now);
+        }
+        if is {
+            self.machine.busy += 1;
+        } else {
+            self.machine.busy = self.machine.busy.saturating_sub(1);
+        }
+        if self.machine.quota.is_some() {
+            self.quota_arm(now);
+        }
+    }
+
+    /// The node P `p` lives on: Ps split into contiguous blocks, one per node.
+    #[inline]
+    pub fn p_node(&self, p: PId) -> u32 {
+        if p == NIL || self.machine.numa_nodes <= 1 {
+            return 0;
+        }
+        (p as u64 * self.machine.numa_nodes as u64 / self.gomaxprocs.max(1) as u64) as u32
+    }
+}

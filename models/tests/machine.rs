@@ -1,0 +1,271 @@
+//! The machine under the runtime (`[machine]`): CFS quota throttling, the quota-aware default
+//! GOMAXPROCS, CPU sharing when threads outnumber CPUs, NUMA costs, and the transparency of
+//! the default machine.
+
+mod common;
+
+use models::machine::{Machine, default_gomaxprocs};
+use models::run::{RunResult, run_scenario};
+use models::scenario::parse_scenario;
+use models::sim::RunOptions;
+
+/// A CPU-bound service: constant arrivals, 1 ms of CPU per request, 8 CPUs of demand.
+const SERVICE: &str = r#"[meta]
+name = "cpu-bound"
+duration = "1s"
+
+[runtime]
+gomaxprocs = 4
+
+[[arrivals]]
+name = "req"
+rate = "8k/s"
+process = "constant"
+program = [{ op = "compute", time = "1ms" }]
+"#;
+
+fn run(text: &str, sets: &[&str]) -> RunResult {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let sc = parse_scenario(text, "t.toml", &sets)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    run_scenario(&sc, RunOptions::default()).expect("runs")
+}
+
+#[test]
+fn a_quota_below_gomaxprocs_throttles_and_caps_cpu_per_period() {
+    let m = ["machine.cores_per_node=8", "machine.cpu_quota=2"];
+    let r = run(SERVICE, &m);
+    let q = r.world.machine.quota.as_ref().expect("quota");
+    assert_eq!(q.budget, 200_000_000, "2 CPUs × 100 ms");
+    // 4 busy Ps use 2 CPUs' budget in half a period: every period throttles.
+    assert!(
+        q.throttled_periods >= 9,
+        "throttled in {} of 10 periods",
+        q.throttled_periods
+    );
+    assert!(r.summary.machine.throttled_ns > 400_000_000);
+    // The accounting's own bound …
+    assert!(q.max_used <= q.budget, "{} > {}", q.max_used, q.budget);
+    // … and an independent one: each completed request used 1 ms of CPU, so at most
+    // quota × duration of them can finish (4 Ps without the quota finish ~4000).
+    let done = r.summary.requests.completed;
+    assert!(
+        done <= 2_000,
+        "{done} requests done on a 2-CPU quota in 1 s"
+    );
+    assert!(done >= 1_800, "the quota is used, not wasted: {done}");
+    let free = run(SERVICE, &["machine.cores_per_node=8"]);
+    assert!(free.summary.requests.completed >= 3_900);
+    assert_eq!(free.summary.machine.throttled_periods, 0);
+}
+
+#[test]
+fn a_quota_above_gomaxprocs_never_throttles_and_changes_nothing() {
+    let free = run(SERVICE, &["machine.cores_per_node=8"]);
+    let r = run(
+        SERVICE,
+        &["machine.cores_per_node=8", "machine.cpu_quota=4.5"],
+    );
+    let q = r.world.machine.quota.as_ref().expect("quota");
+    assert_eq!(q.throttled_periods, 0);
+    assert_eq!(r.summary.machine.throttled_ns, 0);
+    assert!(q.periods >= 9, "the periods did roll over: {}", q.periods);
+    // 4 Ps can use at most 4 CPUs: the same schedule as without a quota.
+    assert_eq!(
+        r.summary.requests.completed,
+        free.summary.requests.completed
+    );
+    assert_eq!(
+        r.summary.latency_ns.p99, free.summary.latency_ns.p99,
+        "an unreached quota changes no latency"
+    );
+}
+
+#[test]
+fn go_1_25_default_gomaxprocs_follows_the_quota() {
+    // The rule (spec §9): ceil(quota), never below 2, capped at the CPU count.
+    assert_eq!(default_gomaxprocs(32, Some(4.0), true), 4);
+    assert_eq!(default_gomaxprocs(32, Some(2.3), true), 3);
+    assert_eq!(default_gomaxprocs(32, Some(0.5), true), 2);
+    assert_eq!(default_gomaxprocs(32, Some(100.0), true), 32);
+    assert_eq!(default_gomaxprocs(1, Some(0.5), true), 1);
+    assert_eq!(default_gomaxprocs(32, None, true), 32);
+    assert_eq!(default_gomaxprocs(32, Some(4.0), false), 32);
+    // Through a scenario: GOMAXPROCS unset, a 4-CPU quota on 32 cores.
+    let gmp = |sets: &[&str]| {
+        let all: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let text = SERVICE.replace("gomaxprocs = 4\n", "");
+        let sc = parse_scenario(&text, "t.toml", &all)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .scenario;
+        Machine::new(&sc).1
+    };
+    let m = ["machine.cores_per_node=32", "machine.cpu_quota=4"];
+    assert_eq!(gmp(&[m[0], m[1], "runtime.go_version=\"1.25\""]), 4);
+    assert_eq!(gmp(&[m[0], m[1], "runtime.go_version=\"1.27\""]), 4);
+    assert_eq!(gmp(&[m[0], m[1], "runtime.go_version=\"1.24\""]), 32);
+    assert_eq!(gmp(&[m[0], "runtime.go_version=\"1.25\""]), 32);
+    // An explicit GOMAXPROCS wins.
+    let r = run(SERVICE, &[m[0], m[1]]);
+    assert_eq!(r.world.gomaxprocs, 4);
+    let r = run(SERVICE, &[m[0], m[1], "runtime.gomaxprocs=32"]);
+    assert_eq!(r.world.gomaxprocs, 32);
+}
+
+/// Eight goroutines of 100 ms of CPU each, on 8 Ps.
+const CRUNCH: &str = r#"[meta]
+name = "crunch"
+duration = "2s"
+
+[runtime]
+gomaxprocs = 8
+
+[[goroutines]]
+name = "crunch"
+count = 8
+program = [{ op = "compute", time = "100ms" }]
+"#;
+
+#[test]
+fn threads_above_cpus_take_proportionally_longer() {
+    let t = |cores: u32| {
+        let r = run(CRUNCH, &[&format!("machine.cores_per_node={cores}")]);
+        (
+            r.summary.sim_time_ns as f64,
+            r.summary.machine.os_context_switches,
+        )
+    };
+    let (t8, cs8) = t(8);
+    let (t4, cs4) = t(4);
+    let (t2, _) = t(2);
+    assert!((t8 / 1e8 - 1.0).abs() < 0.05, "8 threads on 8 CPUs: {t8}");
+    assert_eq!(cs8, 0, "no time sharing with a CPU per thread");
+    let r4 = t4 / t8;
+    let r2 = t2 / t8;
+    assert!((r4 - 2.0).abs() < 0.1, "8 threads on 4 CPUs: ×{r4:.3}");
+    assert!((r2 - 4.0).abs() < 0.2, "8 threads on 2 CPUs: ×{r2:.3}");
+    // 8 × 200 ms of wall time in 3 ms slices.
+    assert!(cs4 >= 500, "time slices switched: {cs4}");
+}
+
+/// main creates two goroutines of 5 ms on P0 (node 0); the spinning M on P1 (node 1)
+/// steals one of them: its work runs on remote memory.
+const REMOTE: &str = r#"[meta]
+name = "remote"
+duration = "1s"
+
+[runtime]
+gomaxprocs = 2
+
+[machine]
+numa_nodes = 2
+cores_per_node = 1
+remote_access_factor = 1.5
+
+[[goroutines]]
+name = "w"
+count = 2
+program = [{ op = "compute", time = "5ms" }]
+"#;
+
+#[test]
+fn remote_work_costs_exactly_the_factor() {
+    let r = run(REMOTE, &[]);
+    let mut w = r.world;
+    assert_eq!((w.p_node(0), w.p_node(1)), (0, 1));
+    // The rule: a G whose memory is on node 0 pays the factor on node 1 only.
+    w.numa_newg(0, 0);
+    assert_eq!(w.numa_factor(0, 0, 1_000_000, true), 1.0);
+    assert_eq!(w.numa_factor(0, 1, 1_000_000, true), 1.5);
+    // End to end: the stolen goroutine's 5 ms take 7.5 ms; the local one 5 ms.
+    let two = run(REMOTE, &[]);
+    let one = run(
+        REMOTE,
+        &["machine.numa_nodes=1", "machine.cores_per_node=2"],
+    );
+    assert_eq!(two.summary.machine.remote_cpu_fraction, 0.5);
+    assert_eq!(one.summary.machine.remote_cpu_fraction, 0.0);
+    assert_eq!(
+        two.summary.sim_time_ns - one.summary.sim_time_ns,
+        2_500_000,
+        "the remote piece costs exactly 0.5 × 5 ms more"
+    );
+}
+
+#[test]
+fn the_default_machine_is_transparent() {
+    let path =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/default.toml");
+    let text = std::fs::read_to_string(&path).expect("default.toml");
+    // An explicit machine with the defaults: one node, one CPU per P, no quota.
+    let explicit = format!("{text}\n[machine]\nnuma_nodes = 1\nsmt = 1\n");
+    let a = run(&text, &[]);
+    let b = run(&explicit, &[]);
+    assert!(b.world.machine.modelled && !a.world.machine.modelled);
+    assert_eq!(a.summary.run_hash, b.summary.run_hash);
+    assert_eq!(a.summary.events, b.summary.events);
+    // GOMAXPROCS below the cores: still nothing changes.
+    let c = run(&explicit, &["machine.cores_per_node=16"]);
+    assert_eq!(a.summary.run_hash, c.summary.run_hash);
+    assert_eq!(c.summary.machine.cpus, 16);
+}
+
+#[test]
+fn cpu_quota_throttling_scenario_p99_jumps_with_32_procs() {
+    let run = |sets: &[&str]| {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        common::run_file("scenarios/cpu-quota-throttling.toml", &sets)
+    };
+    let p32 = run(&["runtime.gomaxprocs=32"]);
+    let aware = run(&[]);
+    let p4 = run(&["runtime.gomaxprocs=4"]);
+    let old = run(&["runtime.go_version=\"1.24\""]);
+    assert_eq!(p32.world.gomaxprocs, 32);
+    assert_eq!(
+        aware.world.gomaxprocs, 4,
+        "1.25+: GOMAXPROCS from the 4-CPU quota"
+    );
+    assert_eq!(old.world.gomaxprocs, 32, "1.24: all host CPUs");
+    let m = |r: &RunResult| r.summary.machine.throttled_periods;
+    assert!(m(&p32) >= 5, "32 Ps throttle: {}", m(&p32));
+    assert!(m(&old) >= 5, "so does 1.24's default: {}", m(&old));
+    assert_eq!(m(&aware), 0);
+    assert_eq!(m(&p4), 0);
+    let p99 = |r: &RunResult| r.summary.latency_ns.p99;
+    assert!(
+        p99(&p32) > 4 * p99(&aware),
+        "p99 {} with 32 Ps vs {} quota-aware",
+        p99(&p32),
+        p99(&aware)
+    );
+    // A throttle can delay a request by at most the rest of the 100 ms period.
+    assert!(p32.summary.latency_ns.max < 100_000_000 + 20_000_000);
+    assert_eq!(p99(&p4), p99(&aware), "the same 4 Ps");
+}
+
+#[test]
+fn numa_two_socket_scenario_aware_variant_lowers_remote_share_and_p99() {
+    let run = |aware: bool| {
+        let sets = vec![format!("sched.numa_aware={aware}")];
+        common::run_file("scenarios/numa-two-socket.toml", &sets)
+    };
+    let go = run(false);
+    let aware = run(true);
+    let (rg, ra) = (
+        go.summary.machine.remote_cpu_fraction,
+        aware.summary.machine.remote_cpu_fraction,
+    );
+    assert_eq!(go.summary.machine.numa_nodes, 2);
+    assert!(rg > 0.3, "Go's random victims: much work remote ({rg:.3})");
+    assert!(ra < 0.9 * rg, "remote share {rg:.3} → {ra:.3}");
+    assert!(
+        aware.summary.sched_latency_ns.p99 < go.summary.sched_latency_ns.p99,
+        "sched p99 drops"
+    );
+    assert!(
+        aware.summary.latency_ns.p99 < go.summary.latency_ns.p99,
+        "p99 drops"
+    );
+    assert!(aware.summary.machine.numa_aware && !go.summary.machine.numa_aware);
+}
