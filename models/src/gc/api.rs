@@ -42,10 +42,8 @@ impl World {
         if self.gc.phase == GcPhase::Off && self.gc.sweep.pages_left > 0 {
             // for sweepone() != ^0 { … }: this G sweeps the rest of the heap.
             let pages = self.gc.sweep.sweep_all();
-            self.sweep_free_spans();
             self.gc.sweep.pages_by_mutator += pages;
-            let ns = pages * self.costs.sweep_per_page.0;
-            self.gc.sweep.mutator_ns += ns;
+            let ns = self.mutator_swept(pages);
             let calls = Some(crate::workload::program::DEFAULT_CALLS_EVERY);
             self.start_piece(g, ns, calls, false, now);
             return true;

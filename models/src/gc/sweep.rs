@@ -162,6 +162,12 @@ impl World {
     pub fn deduct_sweep_credit(&mut self, span_bytes: u64) -> Nanos {
         let live = self.gc.ctrl.heap_live.saturating_sub(span_bytes);
         let pages = self.gc.sweep.deduct_sweep_credit(span_bytes, live);
+        self.mutator_swept(pages)
+    }
+
+    /// An allocating (or `runtime.GC`-calling) goroutine swept `pages`: free their garbage
+    /// spans, count them, and return the CPU it spends.
+    pub fn mutator_swept(&mut self, pages: u64) -> Nanos {
         self.sweep_free_spans();
         let ns = pages * self.costs.sweep_per_page.0;
         self.gc.sweep.mutator_ns += ns;

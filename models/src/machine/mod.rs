@@ -232,6 +232,10 @@ impl World {
     /// the OS scheduler.
     #[inline]
     pub fn machine_activity(&mut self, from: PActivity, to: PActivity, now: Nanos) {
+        // The ideal machine reads no busy count: keep the per-switch hot path free of it.
+        if !self.machine.modelled {
+            return;
+        }
         let was = matches!(from, PActivity::User | PActivity::Scheduler);
         let is = matches!(to, PActivity::User | PActivity::Scheduler);
         if was == is {
