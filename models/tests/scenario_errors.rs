@@ -1053,6 +1053,27 @@ fn computed_parameters() {
         assert!(shown.contains("goroutines[0].count"), "{shown}");
         assert!(shown.contains(msg), "{expr}: {shown}");
     }
+    // A unit after the expression makes a quantity: 1 MiB at `b` MiB/s is a pace of 200 ms.
+    let paced = base.replace(
+        "{ op = \"send\", chan = \"c\" }",
+        "{ op = \"pace\", every = \"= 1000 / b ms\" }",
+    );
+    let sc = parse_scenario(&paced, "svc.toml", &[]).unwrap().scenario;
+    assert!(matches!(
+        sc.goroutines[0].program[1],
+        Op::Pace {
+            every: Dur(200_000_000)
+        }
+    ));
+    // A pace of zero is an error naming the field.
+    let zero = paced.replace("= 1000 / b ms", "0s");
+    let e = parse_scenario(&zero, "svc.toml", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("svc.toml:21:") && e.contains("program[1].every: a pace period"),
+        "{e}"
+    );
 }
 
 /// A phase at or after the end of the run is not an error (a run shortened with `--set` keeps

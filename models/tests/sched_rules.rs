@@ -425,3 +425,42 @@ fn closed_loop_clients_wait_for_their_response() {
         "latency p50 {p50} ns: 1 ms of work plus small delays"
     );
 }
+
+const PACED: &str = r#"
+[meta]
+name = "paced"
+duration = "1s"
+[runtime]
+gomaxprocs = 1
+[params]
+work = "1ms"
+[[goroutines]]
+name = "producer"
+count = 1
+program = [
+  { op = "compute", time = "3ms" },
+  { op = "phase", name = "paced" },
+  { op = "begin" },
+  { op = "repeat", n = 5, body = [{ op = "compute", time = "$work" }, { op = "pace", every = "10ms" }] },
+  { op = "respond" },
+]
+"#;
+
+/// `pace`: the n-th pace sleeps until the phase start + n × every (a timer, so it lands within
+/// the netpoller's millisecond rounding); a loop slower than its pace never sleeps and so
+/// takes exactly its CPU time.
+#[test]
+fn pace_sleeps_to_the_deadline_and_catches_up_when_behind() {
+    let r = run(PACED, &[]);
+    let took = r.summary.latency_ns.max as f64 / MS as f64;
+    assert!(
+        (50.0..51.5).contains(&took),
+        "5 paces of 10 ms took {took} ms"
+    );
+    let r = run(PACED, &["params.work=15ms"]);
+    let took = r.summary.latency_ns.max as f64 / MS as f64;
+    assert!(
+        (75.0..75.1).contains(&took),
+        "behind the pace: {took} ms, not 75"
+    );
+}

@@ -410,6 +410,11 @@ fn is_param_name(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// Units a computed value may end with (`"= 1000 / rate ms"`): durations and sizes.
+const UNITS: &[&str] = &[
+    "ns", "us", "µs", "ms", "s", "B", "KiB", "MiB", "GiB", "TiB", "KB", "kB", "MB", "GB", "TB",
+];
+
 /// Replaces `"$name"` values and `"${name}"` inside strings with `[params]` values, recording
 /// which paths got their value from which parameter.
 fn substitute(
@@ -449,12 +454,19 @@ fn substitute(
                         None => Err(format!("unknown parameter `{name}` in expression `{src}`")),
                     }
                 };
+                // `"= 1000 / rate ms"`: an expression followed by a unit gives a quantity.
+                let (src, unit) = match src.trim_end().rsplit_once(' ') {
+                    Some((head, u)) if UNITS.contains(&u) => (head, Some(u)),
+                    _ => (src, None),
+                };
                 let value =
                     super::expr::eval(src, &lookup).map_err(|m| loc.error(path, m, None))?;
-                *v = if value.fract() == 0.0 && value.abs() < 9.0e15 {
-                    Value::Integer(value as i64)
-                } else {
-                    Value::Float(value)
+                let whole = value.fract() == 0.0 && value.abs() < 9.0e15;
+                *v = match (unit, whole) {
+                    (Some(u), true) => Value::String(format!("{}{u}", value as i64)),
+                    (Some(u), false) => Value::String(format!("{value}{u}")),
+                    (None, true) => Value::Integer(value as i64),
+                    (None, false) => Value::Float(value),
                 };
                 for name in used.into_inner() {
                     loc.origins.push((path.to_string(), name));

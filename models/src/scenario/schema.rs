@@ -584,6 +584,13 @@ pub enum Op {
     Sleep {
         time: DurDist,
     },
+    /// Sleep until the goroutine's pace origin + n × `every` (n counts the G's `pace` ops since
+    /// its last `phase` op or its start), or not at all when that time has passed: a loop
+    /// paced to a rate that catches up when it falls behind, like
+    /// `time.Sleep(time.Until(t0.Add(n * every)))` (realgo gcsteady's `-rate`).
+    Pace {
+        every: Dur,
+    },
     /// `runtime.Gosched()`.
     Gosched,
     /// `go f()` for `count` goroutines of `class`.

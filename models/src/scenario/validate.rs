@@ -249,6 +249,11 @@ fn ops(list: &[Op], path: &str, n: &Names, limits: &Limits, depth: usize) -> Che
                     );
                 }
             }
+            Op::Pace { every } => {
+                if every.0 == 0 {
+                    return fail(format!("{p}.every"), "a pace period must be above 0");
+                }
+            }
             Op::Phase { name } => {
                 if name.is_empty() {
                     return fail(format!("{p}.name"), "a phase needs a name");

@@ -102,6 +102,7 @@ impl World {
         let mut gg = G::new(goid, class);
         gg.req_start = req_start;
         gg.client = client;
+        gg.pace_origin = now;
         let id = if let Some(id) = self.free_gs.pop() {
             // The epoch keeps counting across reuse: a stale event of the previous goroutine in
             // this slot (a safe point, a piece end pushed past a CPU-quota throttle) must never

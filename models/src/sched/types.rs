@@ -134,6 +134,9 @@ pub struct G {
     /// Scan work of the assist it is performing (left to do, and in the current piece).
     pub assist_pending: i64,
     pub assist_piece: i64,
+    /// `pace` op: the origin (creation or last `phase` op) and the paces done since.
+    pub pace_origin: Nanos,
+    pub pace_n: u64,
 }
 
 impl G {
@@ -171,6 +174,8 @@ impl G {
             owned_g: (0, 0),
             assist_pending: 0,
             assist_piece: 0,
+            pace_origin: 0,
+            pace_n: 0,
         }
     }
 }

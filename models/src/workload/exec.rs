@@ -27,6 +27,7 @@ enum Action {
     PipeRead(u32),
     Io(Nanos),
     Sleep(Nanos),
+    Pace(Nanos),
     Gosched,
     Spawn(u16, u64),
     Send(u32),
@@ -167,6 +168,7 @@ impl World {
             Instr::PipeRead(x) => Action::PipeRead(*x),
             Instr::Io { time } => Action::Io(time.sample(rng)),
             Instr::Sleep { time } => Action::Sleep(time.sample(rng)),
+            Instr::Pace(every) => Action::Pace(*every),
             Instr::Gosched => Action::Gosched,
             Instr::Spawn { class, count } => Action::Spawn(*class, *count),
             Instr::Send(c) => Action::Send(*c),
@@ -390,6 +392,22 @@ impl World {
                     self.park_and_schedule(m, now);
                     return;
                 }
+                Action::Pace(every) => {
+                    self.advance(g);
+                    let gg = &mut self.gs[g as usize];
+                    gg.pace_n += 1;
+                    let until = gg
+                        .pace_origin
+                        .saturating_add(every.saturating_mul(gg.pace_n));
+                    if until <= now {
+                        continue; // behind the pace: no sleep, catch up
+                    }
+                    gg.status = GStatus::Waiting;
+                    gg.wait_reason = WaitReason::Sleep;
+                    self.add_timer(p, until, g, now);
+                    self.park_and_schedule(m, now);
+                    return;
+                }
                 Action::Gosched => {
                     self.advance(g);
                     self.stats.gosched += 1;
@@ -497,6 +515,8 @@ impl World {
                 }
                 Action::Phase(i) => {
                     self.advance(g);
+                    let gg = &mut self.gs[g as usize];
+                    (gg.pace_origin, gg.pace_n) = (now, 0);
                     let name = self.phase_names[i as usize].clone();
                     self.stats.phase_start(now, &name);
                 }

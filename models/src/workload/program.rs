@@ -53,6 +53,8 @@ pub enum Instr {
     Sleep {
         time: Sampler,
     },
+    /// Sleep until the G's pace origin + n × period (see `Op::Pace`).
+    Pace(u64),
     Gosched,
     Spawn {
         class: u16,
@@ -196,6 +198,7 @@ pub fn compile(
             Op::PipeRead { pipe } => Instr::PipeRead(find(&names.pipes, pipe, "pipe")?),
             Op::Io { time } => Instr::Io { time: durs(time) },
             Op::Sleep { time } => Instr::Sleep { time: durs(time) },
+            Op::Pace { every } => Instr::Pace(every.0),
             Op::Gosched => Instr::Gosched,
             Op::Spawn { class, count } => Instr::Spawn {
                 class: find(&names.classes, class, "class")? as u16,
