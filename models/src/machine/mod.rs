@@ -1,21 +1,36 @@
 //! The machine under the runtime: CPUs grouped in NUMA nodes, the OS scheduler that shares
 //! them among the process's threads, and the cgroup CPU quota (scenario table `[machine]`).
 //!
-//! The Go model above it is unchanged; the machine only changes how long a G's CPU piece
-//! takes in wall time. Every CPU piece goes through [`World::run_piece`], which
-//! - stretches a new piece by the NUMA factor when the G's memory is on another node
-//!   ([`numa`]) and by the CPU sharing factor when more threads run than there are CPUs
-//!   ([`ossched`]);
-//! - starts it after the current CFS throttle if the quota is used up ([`quota`]).
+//! The Go model above it is unchanged (but for the `sched.numa_aware` variant, not Go); the
+//! machine only decides where each M runs and how long a G's CPU piece takes in wall time:
+//! - when a P becomes busy (its M acquires it, is woken with it, returns from a syscall with
+//!   it) the OS places the M on a CPU by [`placement`]'s rule (last CPU if free, else the
+//!   least-loaded CPU of its node, else anywhere), and frees that CPU when the P stops being
+//!   busy (idle, parked, in a syscall, stopped for the world); see
+//!   [`World::machine_activity`];
+//! - every CPU piece goes through [`World::run_piece`], which stretches a new piece by the
+//!   NUMA factor when the G's memory is on another node than its M's CPU ([`numa`]) and by
+//!   the CPU sharing factor when more threads run than there are CPUs ([`ossched`]), and
+//!   starts it after the current CFS throttle if the quota is used up ([`quota`]).
 //!
-//! Without a `[machine]` table the machine is ideal (one CPU per P, no quota, one node) and
-//! `run_piece` only schedules the piece's end: every existing scenario keeps its results.
+//! Placement and sharing: placement decides *which node* a thread runs on (and so the NUMA
+//! cost and the migration counts); sharing decides *how fast*. The sharing factor is
+//! machine-wide (`busy / cpus` once busy Ps outnumber CPUs), as if CFS load balancing kept
+//! the per-CPU run queues even; a CPU that placement loads twice while another is idle does
+//! not run its threads slower.
+//!
+//! Without a `[machine]` table the machine is ideal (one CPU per P, no quota, one node):
+//! `machine_activity` returns at once, no thread is placed, and `run_piece` only schedules
+//! the piece's end: every existing scenario keeps its results.
 //!
 //! # Simplifications
-//! - A P lives on one node for the whole run (Ps are split into contiguous blocks, one per
-//!   node), and the M holding it runs on that node: Linux keeps a thread on its last CPU when
-//!   it is free, and with ≤ 1 thread per CPU that is always the case. Thread migration
-//!   between nodes is not modelled.
+//! - Only Ms holding a busy P occupy a CPU: sysmon, the M blocked in `netpoll` and Ms in
+//!   syscalls or parked take none. The process owns the machine (no other load).
+//! - An M keeps its CPU while its P is busy; it changes CPU only when it starts CPU work
+//!   again (no periodic load balancing, no pull towards the waker's CPU). A new M has no
+//!   last CPU and takes the least-loaded CPU anywhere.
+//! - A migration costs nothing by itself (no cache refill cost); its price is the NUMA
+//!   factor on the new node.
 //! - A piece's stretch is decided when it starts or resumes (after preemption, possibly on
 //!   another P); changes in the number of busy threads while it runs do not re-time it.
 //! - Only CPU pieces of goroutines are slowed or stopped; the scheduler's own short costs

@@ -21,6 +21,10 @@
 //! - Memory never migrates (no automatic NUMA balancing).
 //! - The remote share counts each piece by the node it started on; the rest of a piece
 //!   resumed on another node is slowed but not recounted.
+//! - An M does not change CPU while its P is busy, so a piece runs on one node; a G
+//!   preempted and resumed on another node is re-timed there when it resumes.
+//! - In the NUMA-aware variant an idle P's node is the node of the CPU it last ran on; a P
+//!   that never ran has none and is never preferred.
 
 use crate::gc::cycle::GC_WORKER_CLASS;
 use crate::sched::types::*;
