@@ -347,6 +347,8 @@ impl World {
         self.allp[p0 as usize].m = 0;
         self.ms[0].p = p0;
         self.ms[0].state = MState::Running;
+        // M0 runs runtime.main on P0 from the start (and the OS places it first, on CPU 0).
+        self.set_activity(p0, PActivity::Scheduler, 0);
         // sysmon starts right away (runtime.main: newm(sysmon)).
         self.sysmon_schedule_next(0);
         if self.machine.quota.is_some() {
@@ -426,7 +428,7 @@ impl World {
         let from = pp.activity;
         pp.activity = a;
         pp.activity_since = now.max(pp.activity_since);
-        self.machine_activity(from, a, now);
+        self.machine_activity(p, from, a, now);
     }
 }
 

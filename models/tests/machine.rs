@@ -173,9 +173,14 @@ program = [{ op = "compute", time = "5ms" }]
 fn remote_work_costs_exactly_the_factor() {
     let r = run(REMOTE, &[]);
     let mut w = r.world;
-    assert_eq!((w.p_node(0), w.p_node(1)), (0, 1));
-    // The rule: a G whose memory is on node 0 pays the factor on node 1 only.
-    w.numa_newg(0, 0);
+    // The two threads ran on CPU 0 (node 0) and CPU 1 (node 1); which P each holds at the
+    // end depends on the run.
+    let mut nodes = [w.p_node(0), w.p_node(1)];
+    nodes.sort();
+    assert_eq!(nodes, [0, 1]);
+    // The rule: a G created on node 0 (memory there) pays the factor on node 1 only.
+    let p_on_0 = (0..2).find(|&p| w.p_node(p) == 0).expect("a P on node 0");
+    w.numa_newg(0, p_on_0);
     assert_eq!(w.numa_factor(0, 0, 1_000_000, true), 1.0);
     assert_eq!(w.numa_factor(0, 1, 1_000_000, true), 1.5);
     // End to end: the stolen goroutine's 5 ms take 7.5 ms; the local one 5 ms.
@@ -268,4 +273,199 @@ fn numa_two_socket_scenario_aware_variant_lowers_remote_share_and_p99() {
         "p99 drops"
     );
     assert!(aware.summary.machine.numa_aware && !go.summary.machine.numa_aware);
+}
+
+// ----- OS thread placement (`machine::placement`, CFS `select_task_rq_fair`, simplified) -----
+
+use models::machine::placement::OsPlacement;
+use models::sched::types::NIL;
+
+/// 2 nodes × 4 CPUs (node 0: CPUs 0–3, node 1: CPUs 4–7) with M0…M7 placed as new threads:
+/// a new thread takes the least-loaded CPU anywhere, lowest index first, so Mk runs on CPU k.
+fn eight_threads() -> OsPlacement {
+    let mut pl = OsPlacement::new(8, 2, 4);
+    for m in 0..8 {
+        assert_eq!(pl.last_cpu(m), NIL, "M{m} never ran");
+        assert_eq!(pl.place(m), m, "new thread M{m}");
+    }
+    assert_eq!(
+        (0..8).map(|c| pl.node_of(c)).collect::<Vec<_>>(),
+        [0, 0, 0, 0, 1, 1, 1, 1],
+        "node-major numbering"
+    );
+    assert_eq!(pl.migrations, 0);
+    pl
+}
+
+#[test]
+fn placement_a_thread_goes_back_to_its_last_cpu_when_free() {
+    let mut pl = eight_threads();
+    // M6 blocks (its CPU is freed), then M2 and M3: CPUs 2, 3 and 6 are free.
+    for c in [6, 2, 3] {
+        pl.release(c);
+    }
+    // M6 wakes: its last CPU is free, so it goes back there, not to the lower-numbered
+    // free CPUs 2 and 3.
+    assert_eq!(pl.select_cpu(6), 6);
+    assert_eq!(pl.place(6), 6);
+    assert_eq!(pl.load(6), 1);
+    assert_eq!((pl.migrations, pl.cross_node_migrations), (0, 0));
+}
+
+#[test]
+fn placement_last_cpu_taken_goes_to_the_least_loaded_cpu_of_its_node() {
+    let mut pl = eight_threads();
+    // M6 blocks; a new thread M8 takes the only free CPU, M6's.
+    pl.release(6);
+    assert_eq!(pl.place(8), 6);
+    // M5 and M1 block: CPU 5 (node 1) and CPU 1 (node 0) are free.
+    pl.release(5);
+    pl.release(1);
+    // M6 wakes: CPU 6 is taken; it goes to CPU 5 on its own node, not the lower CPU 1.
+    assert_eq!(pl.place(6), 5);
+    assert_eq!(pl.last_cpu(6), 5);
+    assert_eq!((pl.migrations, pl.cross_node_migrations), (1, 0));
+    // Among several free CPUs of the node the lowest index wins (ties are deterministic).
+    let mut pl = eight_threads();
+    for c in [7, 6, 4] {
+        pl.release(c); // M7, M6, M4 block
+    }
+    assert_eq!(
+        pl.place(9),
+        4,
+        "a new thread: least loaded anywhere, lowest index"
+    );
+    assert_eq!(pl.select_cpu(4), 6, "CPU 4 taken: CPU 6 before CPU 7");
+}
+
+#[test]
+fn placement_crosses_nodes_only_when_its_node_is_full() {
+    let mut pl = eight_threads();
+    pl.release(6);
+    assert_eq!(pl.place(8), 6); // M8 takes M6's CPU
+    pl.release(1); // M1 blocks: only CPU 1 (node 0) is free
+    // M6 wakes: CPU 6 taken, node 1 full (CPUs 4, 5, 7 busy too): another node.
+    assert_eq!(pl.place(6), 1);
+    assert_eq!((pl.migrations, pl.cross_node_migrations), (1, 1));
+    // Every CPU busy: M1 wakes and shares a CPU. With equal load everywhere it stays on its
+    // last CPU (now shared with M6) rather than moving.
+    assert_eq!(pl.place(1), 1);
+    assert_eq!(pl.load(1), 2);
+    assert_eq!((pl.migrations, pl.cross_node_migrations), (1, 1));
+    // A thread of node 1 blocks and wakes while CPU 1 is doubly loaded: back to its CPU.
+    pl.release(7); // M7 blocks
+    assert_eq!(pl.place(7), 7);
+    assert_eq!(pl.migrations, 1);
+}
+
+#[test]
+fn placement_is_deterministic() {
+    // The same sequence of wake-ups and blocks gives the same CPUs and counts.
+    let run = || {
+        let mut pl = OsPlacement::new(6, 2, 0);
+        let mut cpus = Vec::new();
+        let mut on = [NIL; 9];
+        let mut x: u64 = 1;
+        for _ in 0..400 {
+            // A fixed LCG picks which of 9 threads wakes or blocks.
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let m = ((x >> 33) % 9) as u32;
+            if on[m as usize] == NIL {
+                let c = pl.place(m);
+                on[m as usize] = c;
+                cpus.push(c);
+            } else {
+                pl.release(on[m as usize]);
+                on[m as usize] = NIL;
+            }
+        }
+        (cpus, pl.migrations, pl.cross_node_migrations)
+    };
+    let a = run();
+    assert_eq!(a, run());
+    assert!(a.1 > 0, "9 threads on 6 CPUs migrate: {a:?}");
+    // End to end: the two-socket scenario counts the same migrations run after run.
+    let sets = vec!["meta.duration=\"200ms\"".to_string()];
+    let x = common::run_file("scenarios/numa-two-socket.toml", &sets);
+    let y = common::run_file("scenarios/numa-two-socket.toml", &sets);
+    let (mx, my) = (&x.summary.machine, &y.summary.machine);
+    assert!(mx.thread_migrations.unwrap_or(0) > 0, "{mx:?}");
+    assert_eq!(mx.thread_migrations, my.thread_migrations);
+    assert_eq!(mx.cross_node_migrations, my.cross_node_migrations);
+    assert_eq!(x.summary.run_hash, y.summary.run_hash);
+}
+
+#[test]
+fn the_ideal_machine_places_no_threads() {
+    let r = run(SERVICE, &[]);
+    assert!(!r.world.machine.modelled);
+    assert_eq!(r.summary.machine.thread_migrations, None);
+    let json = serde_json::to_string(&r.summary.machine).expect("json");
+    assert!(!json.contains("migrations"), "{json}");
+    let m = run(SERVICE, &["machine.cores_per_node=8"]);
+    assert_eq!(
+        m.summary.machine.thread_migrations,
+        Some(0),
+        "a CPU per thread"
+    );
+    assert!(m.summary.machine.to_text().contains("0 thread migrations"));
+}
+
+// ----- NUMA-aware wakep (not Go) -----
+
+/// 4 Ps on 2 nodes × 2 CPUs; P3 (its thread on CPU 3, node 1) readies a G while P1 (node 0,
+/// idled last) and P2 (node 1) are idle, M1 (last on node 0) and M2 (last on node 1) parked.
+/// Returns the P `wakep` hands out and the M that gets it.
+fn wakeup_from_node_1(aware: bool) -> (u32, u32) {
+    let text = format!(
+        "[meta]\nname = \"w\"\nduration = \"1s\"\n[runtime]\ngomaxprocs = 4\n\
+         [machine]\nnuma_nodes = 2\ncores_per_node = 2\n[sched]\nnuma_aware = {aware}\n\
+         [[goroutines]]\nname = \"w\"\ncount = 1\nstart = \"500ms\"\nprogram = [{{ op = \"compute\", time = \"1ms\" }}]\n"
+    );
+    let sc = parse_scenario(&text, "w.toml", &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let mut w = models::sim::World::new(&sc, RunOptions::default()).expect("builds");
+    let mut q = sim_core::EventQueue::with_capacity(64);
+    w.boot(&mut q);
+    use models::sched::types::{M, PStatus};
+    while w.ms.len() < 4 {
+        let id = w.ms.len() as u32;
+        w.ms.push(M::new(id));
+    }
+    // Pk last ran on CPU k: P0, P1 on node 0; P2, P3 on node 1.
+    w.machine.p_cpu = vec![0, 1, 2, 3];
+    for (m, cpu) in [(1, 0), (2, 3), (3, 3)] {
+        w.machine.placement.set_last_cpu(m, cpu);
+    }
+    for p in 0..4 {
+        w.allp[p].status = PStatus::Running;
+        w.allp[p].m = NIL;
+    }
+    w.allp[3].m = 3;
+    w.ms[3].p = 3;
+    w.pidle = vec![2, 1]; // P1 idled last: Go's pidleget takes it
+    for p in [1, 2] {
+        w.allp[p].status = PStatus::Idle;
+    }
+    w.midle = vec![2, 1]; // M1 parked last: Go's startm takes it
+    w.nmspinning = 0;
+    w.wakep(3, 0);
+    let p = (1..3)
+        .find(|&p| !w.pidle.contains(&p))
+        .expect("wakep took an idle P");
+    let m = w.allp[p as usize].m;
+    assert_eq!(w.ms[m as usize].nextp, p);
+    assert!(w.ms[m as usize].spinning, "wakep starts a spinning M");
+    (p, m)
+}
+
+#[test]
+fn numa_aware_wakep_takes_an_idle_p_on_the_wakers_node() {
+    // Go: the most recently idled P (P1, node 0) and the most recently parked M (M1).
+    assert_eq!(wakeup_from_node_1(false), (1, 1));
+    // NUMA-aware (not Go): P2 on the waker's node 1, and M2, whose thread last ran there.
+    assert_eq!(wakeup_from_node_1(true), (2, 2));
 }

@@ -1,21 +1,36 @@
 //! The machine under the runtime: CPUs grouped in NUMA nodes, the OS scheduler that shares
 //! them among the process's threads, and the cgroup CPU quota (scenario table `[machine]`).
 //!
-//! The Go model above it is unchanged; the machine only changes how long a G's CPU piece
-//! takes in wall time. Every CPU piece goes through [`World::run_piece`], which
-//! - stretches a new piece by the NUMA factor when the G's memory is on another node
-//!   ([`numa`]) and by the CPU sharing factor when more threads run than there are CPUs
-//!   ([`ossched`]);
-//! - starts it after the current CFS throttle if the quota is used up ([`quota`]).
+//! The Go model above it is unchanged (but for the `sched.numa_aware` variant, not Go); the
+//! machine only decides where each M runs and how long a G's CPU piece takes in wall time:
+//! - when a P becomes busy (its M acquires it, is woken with it, returns from a syscall with
+//!   it) the OS places the M on a CPU by [`placement`]'s rule (last CPU if free, else the
+//!   least-loaded CPU of its node, else anywhere), and frees that CPU when the P stops being
+//!   busy (idle, parked, in a syscall, stopped for the world); see
+//!   [`World::machine_activity`];
+//! - every CPU piece goes through [`World::run_piece`], which stretches a new piece by the
+//!   NUMA factor when the G's memory is on another node than its M's CPU ([`numa`]) and by
+//!   the CPU sharing factor when more threads run than there are CPUs ([`ossched`]), and
+//!   starts it after the current CFS throttle if the quota is used up ([`quota`]).
 //!
-//! Without a `[machine]` table the machine is ideal (one CPU per P, no quota, one node) and
-//! `run_piece` only schedules the piece's end: every existing scenario keeps its results.
+//! Placement and sharing: placement decides *which node* a thread runs on (and so the NUMA
+//! cost and the migration counts); sharing decides *how fast*. The sharing factor is
+//! machine-wide (`busy / cpus` once busy Ps outnumber CPUs), as if CFS load balancing kept
+//! the per-CPU run queues even; a CPU that placement loads twice while another is idle does
+//! not run its threads slower.
+//!
+//! Without a `[machine]` table the machine is ideal (one CPU per P, no quota, one node):
+//! `machine_activity` returns at once, no thread is placed, and `run_piece` only schedules
+//! the piece's end: every existing scenario keeps its results.
 //!
 //! # Simplifications
-//! - A P lives on one node for the whole run (Ps are split into contiguous blocks, one per
-//!   node), and the M holding it runs on that node: Linux keeps a thread on its last CPU when
-//!   it is free, and with ≤ 1 thread per CPU that is always the case. Thread migration
-//!   between nodes is not modelled.
+//! - Only Ms holding a busy P occupy a CPU: sysmon, the M blocked in `netpoll` and Ms in
+//!   syscalls or parked take none. The process owns the machine (no other load).
+//! - An M keeps its CPU while its P is busy; it changes CPU only when it starts CPU work
+//!   again (no periodic load balancing, no pull towards the waker's CPU). A new M has no
+//!   last CPU and takes the least-loaded CPU anywhere.
+//! - A migration costs nothing by itself (no cache refill cost); its price is the NUMA
+//!   factor on the new node.
 //! - A piece's stretch is decided when it starts or resumes (after preemption, possibly on
 //!   another P); changes in the number of busy threads while it runs do not re-time it.
 //! - Only CPU pieces of goroutines are slowed or stopped; the scheduler's own short costs
@@ -23,6 +38,7 @@
 
 pub mod numa;
 pub mod ossched;
+pub mod placement;
 pub mod quota;
 
 use crate::scenario::Scenario;
@@ -47,6 +63,11 @@ pub struct Machine {
     pub busy: u32,
     /// Home node of each G (where its memory is), indexed by `GId`.
     pub g_home: Vec<u8>,
+    /// Which CPU each M runs on ([`placement`]).
+    pub placement: placement::OsPlacement,
+    /// The CPU P's M runs on while the P is busy, the last one it ran on when not; `NIL`:
+    /// the P never ran. Indexed by `PId`.
+    pub p_cpu: Vec<u32>,
     /// The stretch factor each G's `remaining` is expressed in (wall ns per CPU ns).
     pub g_factor: Vec<f64>,
     pub quota: Option<quota::Quota>,
@@ -73,6 +94,8 @@ impl Machine {
                 timeslice: 3_000_000,
                 busy: 0,
                 g_home: Vec::new(),
+                placement: placement::OsPlacement::new(gmp, 1, 0),
+                p_cpu: Vec::new(),
                 g_factor: Vec::new(),
                 quota: None,
                 piece_ns: 0,
@@ -100,6 +123,9 @@ impl Machine {
             timeslice: mc.kernel_timeslice.0,
             busy: 0,
             g_home: Vec::new(),
+            // Room for GOMAXPROCS Ms and some in syscalls or parked before any growth.
+            placement: placement::OsPlacement::new(cpus, nodes, gmp as usize + 16),
+            p_cpu: vec![NIL; gmp.max(1) as usize],
             g_factor: Vec::new(),
             quota,
             piece_ns: 0,
@@ -127,6 +153,12 @@ pub struct MachineSummary {
     pub cpu_quota: Option<f64>,
     /// `sched.numa_aware`: the NUMA-aware scheduler variant (not Go's behaviour) was on.
     pub numa_aware: bool,
+    /// Times an M was placed on another CPU than its last one, and how many of those crossed
+    /// nodes ([`placement`]). Absent on the ideal machine, which places no threads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread_migrations: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_node_migrations: Option<u64>,
 }
 
 impl MachineSummary {
@@ -146,6 +178,8 @@ impl MachineSummary {
             os_context_switches: m.os_context_switches,
             cpu_quota: q.map(|q| q.budget as f64 / q.period as f64),
             numa_aware: m.numa_aware,
+            thread_migrations: m.modelled.then_some(m.placement.migrations),
+            cross_node_migrations: m.modelled.then_some(m.placement.cross_node_migrations),
         }
     }
 
@@ -168,8 +202,15 @@ impl MachineSummary {
         if self.os_context_switches > 0 {
             s += &format!("; {} OS context switches", self.os_context_switches);
         }
+        if let Some(n) = self.thread_migrations {
+            s += &format!("; {n} thread migrations");
+            if self.numa_nodes > 1 {
+                let x = self.cross_node_migrations.unwrap_or(0);
+                s += &format!(" ({x} across nodes)");
+            }
+        }
         if self.numa_aware {
-            s += "; NUMA-aware scheduler (not Go's behaviour)";
+            s += "; NUMA-aware scheduler: own node first in stealWork and wakep (not Go's behaviour)";
         }
         s
     }
@@ -208,7 +249,7 @@ impl World {
         self.at(t, Ev::Cpu { g, epoch });
     }
 
-    /// A piece of `g` on its P: the NUMA factor for remote memory times the sharing factor
+    /// A piece of `g` on its P: the NUMA factor (the node of the CPU its M runs on) for remote memory times the sharing factor
     /// when threads outnumber CPUs.
     fn stretch_piece(&mut self, g: GId, fresh: bool) {
         let i = g as usize;
@@ -218,8 +259,9 @@ impl World {
         let old = if fresh { 1.0 } else { self.machine.g_factor[i] };
         let m = self.gs[i].m;
         let p = if m == NIL { NIL } else { self.ms[m as usize].p };
+        let node = self.p_node(p);
         let cpu = (self.gs[i].remaining as f64 / old).round() as Nanos;
-        let numa = self.numa_factor(g, p, cpu, fresh);
+        let numa = self.numa_factor(g, node, cpu, fresh);
         let share = self.cpu_share_factor(cpu);
         let f = numa * share;
         self.machine.g_factor[i] = f;
@@ -229,9 +271,11 @@ impl World {
     }
 
     /// Called whenever P `p` changes activity: keeps the count of busy Ps for the quota and
-    /// the OS scheduler.
+    /// the OS scheduler, and places the P's M on a CPU when it starts doing CPU work
+    /// (`select_task_rq_fair` on wake-up) or frees the CPU when it stops (idle, parked, in a
+    /// syscall, stopped for the world).
     #[inline]
-    pub fn machine_activity(&mut self, from: PActivity, to: PActivity, now: Nanos) {
+    pub fn machine_activity(&mut self, p: PId, from: PActivity, to: PActivity, now: Nanos) {
         // The ideal machine reads no busy count: keep the per-switch hot path free of it.
         if !self.machine.modelled {
             return;
@@ -246,20 +290,50 @@ impl World {
         }
         if is {
             self.machine.busy += 1;
+            self.place_m_of(p);
         } else {
             self.machine.busy = self.machine.busy.saturating_sub(1);
+            let cpu = self.machine.p_cpu[p as usize];
+            if cpu != NIL {
+                self.machine.placement.release(cpu);
+            }
         }
         if self.machine.quota.is_some() {
             self.quota_arm(now);
         }
     }
 
-    /// The node P `p` lives on: Ps split into contiguous blocks, one per node.
+    /// P `p` became busy: the OS places the M holding it on a CPU.
+    fn place_m_of(&mut self, p: PId) {
+        let i = p as usize;
+        if self.machine.p_cpu.len() <= i {
+            // GOMAXPROCS grew at run time (a stop-the-world, not per event).
+            self.machine.p_cpu.resize(i + 1, NIL);
+        }
+        let m = self.allp[i].m;
+        // Every P becomes busy through `acquirep`/`startm`, which set its M first; an M-less
+        // P would be a model bug: it runs on its last CPU, as a thread of its own.
+        let cpu = if m != NIL {
+            self.machine.placement.place(m)
+        } else {
+            debug_assert!(false, "P{p} busy without an M");
+            self.machine
+                .placement
+                .place_anonymous(self.machine.p_cpu[i])
+        };
+        self.machine.p_cpu[i] = cpu;
+    }
+
+    /// The NUMA node P `p` runs on: the node of its M's CPU while the P is busy, of the CPU
+    /// it last ran on otherwise; `NIL` for a P that never ran (or no P).
     #[inline]
     pub fn p_node(&self, p: PId) -> u32 {
-        if p == NIL || self.machine.numa_nodes <= 1 {
+        if self.machine.numa_nodes <= 1 {
             return 0;
         }
-        (p as u64 * self.machine.numa_nodes as u64 / self.gomaxprocs.max(1) as u64) as u32
+        match self.machine.p_cpu.get(p as usize) {
+            Some(&cpu) if cpu != NIL => self.machine.placement.node_of(cpu),
+            _ => NIL,
+        }
     }
 }

@@ -1,15 +1,19 @@
 //! NUMA: CPUs and memory on nodes; reaching memory on another node is slower.
 //!
-//! Each P has a home node (see [`World::p_node`]); a goroutine's memory lives on the node
-//! of the P that created it (Linux first-touch placement: the creating thread's stack and
-//! first allocations come from its node's mcache). A goroutine stolen to a P on another
-//! node moves its execution, not its memory: its CPU work there costs
-//! `remote_access_factor` more. GC mark work scans spans of every node; Go's heap is not
-//! NUMA-aware, so a worker finds `(nodes − 1) / nodes` of them remote.
+//! Work runs on the node of the CPU the OS placed its thread on ([`super::placement`]): a P
+//! is on the node of its M's CPU ([`World::p_node`]), which changes when the P passes to
+//! another M or the M migrates. A goroutine's memory lives on the node where it was created:
+//! the node of the CPU the creating thread ran on (Linux first-touch placement: the new
+//! stack and first allocations are touched there). A goroutine that later runs on another
+//! node — stolen, taken from the global queue, or its thread migrated — moves its execution,
+//! not its memory: its CPU work there costs `remote_access_factor` more. GC mark work scans
+//! spans of every node; Go's heap is not NUMA-aware, so a worker finds `(nodes − 1) / nodes`
+//! of them remote.
 //!
 //! `sched.numa_aware = true` switches on a scheduler none of the real runtimes has (the Go
-//! NUMA-aware scheduler design discussion): `stealWork` probes the Ps of its own node before
-//! the others.
+//! NUMA-aware scheduler design discussion): `stealWork` probes the Ps on its own node before
+//! the others, and `wakep` (and `injectglist`'s `startm`) takes an idle P that last ran on
+//! the waker's node before Go's choice, the most recently idled P.
 //!
 //! # Simplifications
 //! - The whole of a remote G's piece runs at the remote factor: all its memory accesses are
@@ -17,6 +21,10 @@
 //! - Memory never migrates (no automatic NUMA balancing).
 //! - The remote share counts each piece by the node it started on; the rest of a piece
 //!   resumed on another node is slowed but not recounted.
+//! - An M does not change CPU while its P is busy, so a piece runs on one node; a G
+//!   preempted and resumed on another node is re-timed there when it resumes.
+//! - In the NUMA-aware variant an idle P's node is the node of the CPU it last ran on; a P
+//!   that never ran has none and is never preferred.
 
 use crate::gc::cycle::GC_WORKER_CLASS;
 use crate::sched::types::*;
@@ -24,13 +32,18 @@ use crate::sim::World;
 use sim_core::Nanos;
 
 impl World {
-    /// Records the home node of a new G: the node of the P creating it (`newproc1`'s `malg`).
+    /// Records the home node of a new G: the node of the CPU the thread of the P creating it
+    /// runs on (`newproc1`'s `malg`, first touch). Before P0's first run: node 0, where M0's
+    /// first placement puts it.
     #[inline]
     pub fn numa_newg(&mut self, g: GId, p: PId) {
         if self.machine.numa_nodes <= 1 {
             return;
         }
-        let node = self.p_node(p) as u8;
+        let node = match self.p_node(p) {
+            NIL => 0,
+            n => n as u8,
+        };
         let i = g as usize;
         if self.machine.g_home.len() <= i {
             self.machine.g_home.resize(i + 1, 0);
@@ -45,13 +58,38 @@ impl World {
         (self.p_node(p) == self.p_node(v)) != first
     }
 
-    /// The cost factor of `ns` of CPU work of `g` on P `p`; accounts the remote share of
-    /// `fresh` pieces (a resumed piece was counted when it started).
-    pub fn numa_factor(&mut self, g: GId, p: PId, ns: Nanos, fresh: bool) -> f64 {
+    /// NUMA-aware `pidleget` (not Go): the most recently idled P that last ran on the node
+    /// of P `waker`, as an index into `pidle`; `None` when there is none (or no waker).
+    pub fn numa_local_idle_p(&self, waker: PId) -> Option<usize> {
+        let node = self.p_node(waker);
+        if node == NIL {
+            return None;
+        }
+        self.pidle.iter().rposition(|&p| self.p_node(p) == node)
+    }
+
+    /// NUMA-aware `startm` (not Go): the most recently parked M whose thread last ran on P
+    /// `p`'s node, as an index into `midle`.
+    pub fn numa_local_idle_m(&self, p: PId) -> Option<usize> {
+        let node = self.p_node(p);
+        if node == NIL {
+            return None;
+        }
+        let pl = &self.machine.placement;
+        self.midle.iter().rposition(|&m| {
+            let c = pl.last_cpu(m);
+            c != NIL && pl.node_of(c) == node
+        })
+    }
+
+    /// The cost factor of `ns` of CPU work of `g` running on node `node` (`NIL`: not
+    /// running on a P); accounts the remote share of `fresh` pieces (a resumed piece was
+    /// counted when it started).
+    pub fn numa_factor(&mut self, g: GId, node: u32, ns: Nanos, fresh: bool) -> f64 {
         let ns = if fresh { ns } else { 0 };
         self.machine.piece_ns += ns;
         let nodes = self.machine.numa_nodes;
-        if nodes <= 1 || p == NIL {
+        if nodes <= 1 || node == NIL {
             return 1.0;
         }
         let f = self.machine.remote_access_factor;
@@ -61,7 +99,7 @@ impl World {
             return 1.0 + (f - 1.0) * share;
         }
         let home = self.machine.g_home.get(g as usize).copied().unwrap_or(0) as u32;
-        if home == self.p_node(p) {
+        if home == node {
             return 1.0;
         }
         self.machine.remote_ns += ns;
@@ -76,8 +114,8 @@ mod tests {
     use crate::sim::{RunOptions, World};
     use sim_core::EventQueue;
 
-    /// 4 Ps on 2 nodes (P0, P1 on node 0; P2, P3 on node 1). M0 runs P0; P1 and P3 have
-    /// one runnable G each. Returns the P whose G M0 steals, over many steal orders.
+    /// 4 Ps on 2 nodes × 2 CPUs, Pk's thread on CPU k (P0, P1 on node 0; P2, P3 on node 1).
+    /// M0 runs P0; P1 and P3 have one runnable G each. Returns the P whose G M0 steals, over many steal orders.
     fn victims(aware: bool) -> Vec<u32> {
         let text = format!(
             "[meta]\nname = \"n\"\nduration = \"1s\"\n[runtime]\ngomaxprocs = 4\n\
@@ -103,6 +141,7 @@ mod tests {
             // M0 holds P0 and looks for work.
             w.ms[0].p = 0;
             w.allp[0].m = 0;
+            w.machine.p_cpu = vec![0, 1, 2, 3];
             let a = w.newg(1, 0, 0, u64::MAX, u32::MAX);
             w.runqput(1, a, false);
             let b = w.newg(3, 0, 0, u64::MAX, u32::MAX);
@@ -119,10 +158,6 @@ mod tests {
 
     #[test]
     fn numa_aware_stealing_takes_from_its_own_node_first() {
-        assert_eq!(
-            (0..4).map(|p| p * 2 / 4).collect::<Vec<u32>>(),
-            [0, 0, 1, 1]
-        );
         let aware = victims(true);
         assert!(aware.iter().all(|&v| v == 1), "own node first: {aware:?}");
         // Go's order is random over all Ps: some steals cross the node.

@@ -5,6 +5,10 @@
 //! each runnable thread a time slice (`kernel_timeslice`) in turn, so over any stretch of
 //! time longer than a slice each thread progresses at `cpus / busy` of full speed.
 //!
+//! Which CPU a thread runs on is [`super::placement`]'s business; this factor ignores it and
+//! uses the machine-wide count of busy Ps, as if CFS's load balancer spread the runnable
+//! threads evenly over the CPUs.
+//!
 //! # Simplifications
 //! - Processor sharing, the fluid limit of the time slice: a new CPU piece is stretched by
 //!   `busy / cpus` as counted when it starts, instead of running in slices and waiting in

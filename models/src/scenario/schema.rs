@@ -332,8 +332,9 @@ impl Default for MachineCfg {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SchedCfg {
-    /// NUMA-aware stealing and `wakep` (not Go's behaviour; the Go NUMA-aware scheduler
-    /// design discussion).
+    /// NUMA-aware stealing, `wakep` and `startm` (not Go's behaviour; the Go NUMA-aware
+    /// scheduler design discussion): own node's Ps first in `stealWork`, an idle P last run on
+    /// the waker's node in `wakep`, and an idle M last run on the P's node in `startm`.
     pub numa_aware: bool,
 }
 

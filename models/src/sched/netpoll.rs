@@ -45,17 +45,18 @@ impl World {
             seq: self.timer_seq,
             g,
         }));
-        self.wake_net_poller(when, now);
+        self.wake_net_poller(when, p, now);
     }
 
-    /// `wakeNetPoller(when)`: interrupt a poller that sleeps past `when`, or `wakep` if nobody polls.
-    pub fn wake_net_poller(&mut self, when: Nanos, now: Nanos) {
+    /// `wakeNetPoller(when)`: interrupt a poller that sleeps past `when`, or `wakep` if nobody
+    /// polls (on behalf of P `waker`, `NIL` for none).
+    pub fn wake_net_poller(&mut self, when: Nanos, waker: PId, now: Nanos) {
         if self.lastpoll.is_none() {
             if self.poll_until == 0 || self.poll_until > when {
                 self.netpoll_break(now);
             }
         } else {
-            self.wakep(now);
+            self.wakep(waker, now);
         }
     }
 

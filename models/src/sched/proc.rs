@@ -85,7 +85,7 @@ impl World {
                 new: true,
             },
         );
-        self.wakep(now);
+        self.wakep(p, now);
         g
     }
 
@@ -160,7 +160,7 @@ impl World {
                 new: false,
             },
         );
-        self.wakep(now);
+        self.wakep(p, now);
     }
 
     /// `globrunqput`: the tail of the global queue.
@@ -282,7 +282,8 @@ impl World {
     /// `resetspinning`: a spinning M found work; start another spinning M if there is an idle P.
     pub fn resetspinning(&mut self, m: MId, now: Nanos) {
         self.stop_spinning(m, now);
-        self.wakep(now);
+        let p = self.ms[m as usize].p;
+        self.wakep(p, now);
     }
 
     /// `findRunnable` (scheduler spec §3.2), atomic at `now`.
@@ -386,7 +387,7 @@ impl World {
                 self.stop_spinning(m, now);
                 if self.rules.gosched_wakep
                     && !self.globrunq.is_empty()
-                    && let Some(pp) = self.pidleget_spinning(now)
+                    && let Some(pp) = self.pidleget_spinning(NIL, now)
                 {
                     {
                         self.acquirep(m, pp, now);
@@ -401,7 +402,7 @@ impl World {
                     }
                 }
                 if self.any_runq_nonempty()
-                    && let Some(pp) = self.pidleget_spinning(now)
+                    && let Some(pp) = self.pidleget_spinning(NIL, now)
                 {
                     {
                         self.acquirep(m, pp, now);
@@ -596,22 +597,40 @@ impl World {
         Some(p)
     }
 
-    /// `pidlegetSpinning`: like `pidleget`, but sets `needspinning` when no P is idle.
-    pub fn pidleget_spinning(&mut self, now: Nanos) -> Option<PId> {
-        let p = self.pidleget(now);
+    /// `pidleget` for a wake-up by P `waker` (`NIL`: none). Go takes the most recently idled
+    /// P; the NUMA-aware variant (not Go) first the most recently idled P that last ran on the
+    /// waker's node.
+    pub fn pidleget_near(&mut self, waker: PId, now: Nanos) -> Option<PId> {
+        if self.machine.numa_aware
+            && self.machine.numa_nodes > 1
+            && waker != NIL
+            && let Some(i) = self.numa_local_idle_p(waker)
+        {
+            // To the top of the stack, where pidleget takes it (no allocation).
+            let p = self.pidle.remove(i);
+            self.pidle.push(p);
+        }
+        self.pidleget(now)
+    }
+
+    /// `pidlegetSpinning`: like `pidleget`, but sets `needspinning` when no P is idle; for a
+    /// wake-up by P `waker` (see [`World::pidleget_near`]).
+    pub fn pidleget_spinning(&mut self, waker: PId, now: Nanos) -> Option<PId> {
+        let p = self.pidleget_near(waker, now);
         if p.is_none() {
             self.needspinning = true;
         }
         p
     }
 
-    /// `wakep()`: start one spinning M if none is spinning and a P is idle.
-    pub fn wakep(&mut self, now: Nanos) {
+    /// `wakep()`: start one spinning M if none is spinning and a P is idle. `waker` is the P
+    /// of the M calling it (`NIL`: none, e.g. sysmon), which only the NUMA-aware variant reads.
+    pub fn wakep(&mut self, waker: PId, now: Nanos) {
         if self.nmspinning != 0 {
             return;
         }
         self.nmspinning += 1;
-        match self.pidleget_spinning(now) {
+        match self.pidleget_spinning(waker, now) {
             Some(p) => self.startm(p, true, now),
             None => self.nmspinning -= 1,
         }
@@ -632,6 +651,15 @@ impl World {
         } else {
             p
         };
+        // The NUMA-aware variant (not Go): an M whose thread last ran on the P's node, so
+        // that a node-local P also runs on that node (per-node M pools of the design sketch).
+        if self.machine.numa_aware
+            && self.machine.numa_nodes > 1
+            && let Some(i) = self.numa_local_idle_m(p)
+        {
+            let m = self.midle.remove(i);
+            self.midle.push(m);
+        }
         let (m, delay) = match self.midle.pop() {
             Some(m) => (m, self.costs.futex_wake.0),
             None => match self.newm(now) {
@@ -715,7 +743,7 @@ impl World {
         let when = self.allp[p as usize].next_timer();
         self.pidleput(p, now);
         if let Some(w) = when {
-            self.wake_net_poller(w, now);
+            self.wake_net_poller(w, NIL, now);
         }
     }
 
@@ -746,14 +774,18 @@ impl World {
             self.globrunq.push_back(g);
         }
         for _ in 0..npidle {
-            self.startm(NIL, false, now);
+            // startm(nil): the NUMA-aware variant prefers an idle P on the waker's node.
+            match self.pidleget_near(p, now) {
+                Some(pp) => self.startm(pp, false, now),
+                None => break,
+            }
         }
         for &g in list.iter().skip(npidle) {
             self.runqput(p, g, false);
         }
         list.clear();
         if self.rules.inject_wakep {
-            self.wakep(now);
+            self.wakep(p, now);
         }
     }
 

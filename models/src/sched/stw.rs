@@ -175,7 +175,7 @@ impl World {
         self.injectglist(&mut list, NIL, now);
         self.scratch = list;
         self.sysmon_note(now);
-        self.wakep(now);
+        self.wakep(cur, now);
         if self.gs[g as usize].class == crate::gc::cycle::GC_WORKER_CLASS {
             // The worker that finished the mark goes back to the pool.
             self.set_activity(cur, PActivity::User, now);

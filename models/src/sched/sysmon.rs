@@ -282,7 +282,7 @@ impl World {
             self.globrunqput(g);
             self.obs(now, crate::obs::Hook::Preempted { g, global: true });
             if self.rules.gosched_wakep {
-                self.wakep(now);
+                self.wakep(p, now);
             }
         }
         self.schedule(m, now, cost);

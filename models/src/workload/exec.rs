@@ -586,7 +586,8 @@ impl World {
         let cost = self.costs.g_switch.0 + self.lock_sched(m, now);
         self.globrunqput(g);
         if self.rules.gosched_wakep {
-            self.wakep(now);
+            let p = self.ms[m as usize].p;
+            self.wakep(p, now);
         }
         self.schedule(m, now, cost);
     }
