@@ -4,7 +4,8 @@
 //! # Simplifications
 //! - For a goroutine, the story is its own events plus, after it stops, what its P ran next.
 //! - Counter-only log entries and the Ms' spinning, parking and netpoll blocking are not told.
-//! - A mark assist is told once, when it ends, with when it began.
+//! - A mark assist is told once, when it ends, and only in a goroutine's story (`--at` tells
+//!   each cycle's total of assist time in its mark-work sentence instead).
 
 use crate::gc::pacer::TriggerKind;
 use crate::obs::{EventLog, GcPhaseEv, MarkWork, ObsEv, PreemptBy};
@@ -55,7 +56,7 @@ fn from_where(s: RunSource) -> &'static str {
             "after stealing it from another P's runnext (`stealWork`, `runqsteal`)"
         }
         RunSource::Resume => "as the stop-the-world initiator resuming (`startTheWorldWithSema`)",
-        RunSource::GcWorker => "as a GC mark worker (`findRunnableGCWorker`, `gcBgMarkWorker`)",
+        RunSource::GcWorker => "found by `findRunnableGCWorker` (`gcBgMarkWorker`)",
     }
 }
 
@@ -370,7 +371,7 @@ pub fn explain(log: &EventLog, q: Query) -> Vec<String> {
                 let Some(a) = assist_start.remove(&goid) else {
                     continue;
                 };
-                if !sel {
+                if !sel || matches!(q, Query::Window(..)) {
                     continue;
                 }
                 format!(
