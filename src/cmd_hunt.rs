@@ -1,22 +1,33 @@
 //! `gmpsim hunt TEMPLATE --property NAME --out DIR` and `gmpsim check FILE`: property tests of
 //! the runtime model. A hunt draws scenario variations from the template's `[hunt].vary`
-//! ranges (and the simulated duration) with proptest's `TestRunner` on a fixed-seed ChaCha
-//! `TestRng`, checks the property on each run, and on a violation lets proptest shrink the
-//! case (every knob toward its range's low end, the duration toward `min_duration`), then
-//! writes the minimal case as `DIR/repro.toml`, an ordinary scenario that `check` replays.
+//! ranges (and the simulated duration) with proptest strategies: case `i` comes from a
+//! ChaCha `TestRng` seeded with (seed, i) alone. Cases run in parallel on a rayon pool
+//! (`--jobs`), taking indices in order; the first violation is the one with the lowest case
+//! index, so the result is the same for any thread count. It is shrunk with proptest's
+//! `ValueTree` (every knob toward its range's low end, the duration toward `min_duration`)
+//! and written as `DIR/repro.toml`, an ordinary scenario that `check` replays. With `--all`
+//! every violating case is shrunk (in parallel) and written as `DIR/repro-<case>.toml`.
 //!
 //! Exit codes: 0 the property held, 1 a violation, 2 bad input.
 //!
 //! # Simplifications
-//! - Cases run one after another (proptest's runner is sequential), so a hunt uses one core;
-//!   its result depends only on the seed.
+//! - Shrinking one violation is sequential (each step depends on the last run).
+//! - Without `--all`, cases above the first violation that were already running finish and
+//!   are dropped: up to one case per thread of wasted work.
 
 use models::run::{RunResult, run_scenario};
 use models::scenario::{LoadedScenario, apply_set, load_scenario};
 use models::sim::RunOptions;
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use rayon::prelude::*;
+use std::io::IsTerminal;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct HuntArgs {
@@ -37,6 +48,14 @@ pub struct HuntArgs {
     /// Where `repro.toml` goes.
     #[arg(long)]
     out: PathBuf,
+    /// Collect every violating case (each shrunk to `DIR/repro-<case>.toml`) instead of
+    /// stopping at the first.
+    #[arg(long)]
+    all: bool,
+    /// Threads running cases (default: all cores; 1 = one after another). The result does
+    /// not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
 }
 
 #[derive(clap::Args)]
@@ -294,6 +313,166 @@ fn sets_for(knobs: &[(String, [i64; 2])], vals: &[i64], dur_ms: u64) -> Vec<Stri
     sets
 }
 
+/// One case's knob values and duration (ms).
+type Case = (Vec<i64>, u64);
+type CaseStrategy = (Vec<RangeInclusive<i64>>, RangeInclusive<u64>);
+
+/// What a hunt needs to generate, run and judge a case.
+struct Hunter<'a> {
+    a: &'a HuntArgs,
+    p: &'static Property,
+    thr: f64,
+    knobs: Vec<(String, [i64; 2])>,
+    strategy: CaseStrategy,
+}
+
+/// A case that stopped the scan: a violation (the observed figure) or bad input.
+enum Found {
+    Violation(f64),
+    Bad(String),
+}
+
+impl Hunter<'_> {
+    /// The value tree of case `i`: drawn from a ChaCha stream seeded with (seed, i) alone, so a
+    /// case does not depend on which cases ran before it, nor on which thread runs it.
+    fn tree(&self, i: u32) -> impl ValueTree<Value = Case> {
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&self.a.seed.to_le_bytes());
+        bytes[8..16].copy_from_slice(&u64::from(i).to_le_bytes());
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
+        let mut runner = TestRunner::new_with_rng(
+            Config {
+                failure_persistence: None,
+                ..Config::default()
+            },
+            rng,
+        );
+        self.strategy
+            .new_tree(&mut runner)
+            .expect("integer ranges always generate")
+    }
+
+    fn sets(&self, (vals, d): &Case) -> Vec<String> {
+        sets_for(&self.knobs, vals, *d)
+    }
+
+    /// Runs a case; `Some(observed)` when it violates the property.
+    fn eval(&self, case: &Case) -> Result<Option<f64>, BadInput> {
+        let l = load(&self.a.template, &self.sets(case))?;
+        let obs = observe(self.p, &run_one(&l, &self.a.template)?);
+        Ok((obs > self.thr).then_some(obs))
+    }
+
+    /// proptest's shrinking loop (`TestRunner::shrink`) from case `i`: simplify while the
+    /// property still fails, complicate when it passes, at most `MAX_SHRINK_ITERS` runs.
+    /// Returns the last failing case, its observation and the runs it took.
+    fn shrink(&self, i: u32, obs0: f64, bar: &Bar) -> Result<(Case, f64, u32), BadInput> {
+        let mut tree = self.tree(i);
+        let mut last = (tree.current(), obs0);
+        let mut runs = 0;
+        if tree.simplify() {
+            while runs < MAX_SHRINK_ITERS {
+                runs += 1;
+                bar.shrinking(i, runs);
+                let case = tree.current();
+                match self.eval(&case)? {
+                    Some(obs) => {
+                        last = (case, obs);
+                        if !tree.simplify() {
+                            break;
+                        }
+                    }
+                    None => {
+                        if !tree.complicate() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok((last.0, last.1, runs))
+    }
+
+    /// Runs cases `0..cases` on the pool's threads, taking indices in order. Without `all`,
+    /// stops taking new indices past the lowest one found so far: every case below the lowest
+    /// violation has run, so that violation is the same for any thread count. Returns what
+    /// was found, sorted by case index, and how many cases ran.
+    fn scan(&self, pool: &rayon::ThreadPool, all: bool, bar: &Bar) -> (Vec<(u32, Found)>, u32) {
+        let cases = self.a.cases.max(1);
+        let next = AtomicU32::new(0);
+        let ran = AtomicU32::new(0);
+        let stop = AtomicU32::new(u32::MAX);
+        let found = Mutex::new(Vec::new());
+        pool.scope(|s| {
+            for _ in 0..pool.current_num_threads() {
+                s.spawn(|_| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        if i >= cases || i > stop.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let f = match self.eval(&self.tree(i).current()) {
+                            Ok(None) => None,
+                            Ok(Some(obs)) => Some(Found::Violation(obs)),
+                            Err(BadInput(m)) => Some(Found::Bad(m)),
+                        };
+                        if let Some(f) = f {
+                            if !all || matches!(f, Found::Bad(_)) {
+                                stop.fetch_min(i, Ordering::SeqCst);
+                            }
+                            found.lock().unwrap_or_else(|e| e.into_inner()).push((i, f));
+                        }
+                        ran.fetch_add(1, Ordering::SeqCst);
+                        bar.case_done();
+                    }
+                });
+            }
+        });
+        let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        found.sort_by_key(|(i, _)| *i);
+        // Only what is below the stop index is certain to be the same on every run.
+        let stop = stop.into_inner();
+        found.retain(|(i, _)| *i <= stop);
+        (found, ran.into_inner())
+    }
+}
+
+/// At most this many runs shrink one violation (proptest's default `max_shrink_iters` is 1024).
+const MAX_SHRINK_ITERS: u32 = 512;
+
+/// Progress on stderr: a bar when stderr is a terminal, nothing otherwise (stdout, which the
+/// results go to, never changes with it).
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    fn new(cases: u32) -> Bar {
+        Bar(std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::new(u64::from(cases));
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} cases  {wide_msg}")
+            {
+                b.set_style(style);
+            }
+            b
+        }))
+    }
+    fn case_done(&self) {
+        if let Some(b) = &self.0 {
+            b.inc(1);
+        }
+    }
+    fn shrinking(&self, case: u32, runs: u32) {
+        if let Some(b) = &self.0 {
+            b.set_message(format!("shrinking case {case}: {runs} runs"));
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
 fn hunt_inner(a: &HuntArgs) -> Result<ExitCode, BadInput> {
     let tpl = load(&a.template, &[])?;
     let (p, thr) = resolve(&tpl, &a.template, &a.property, &a.threshold)?;
@@ -315,79 +494,103 @@ fn hunt_inner(a: &HuntArgs) -> Result<ExitCode, BadInput> {
         .map(|d| d.0 / 1_000_000)
         .unwrap_or(10)
         .clamp(1, dur_ms);
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&a.seed.to_le_bytes());
-    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
-    let config = Config {
-        cases: a.cases.max(1),
-        failure_persistence: None,
-        max_shrink_iters: 512,
-        ..Config::default()
+    let ranges: Vec<RangeInclusive<i64>> = knobs.iter().map(|(_, [lo, hi])| *lo..=*hi).collect();
+    let hunter = Hunter {
+        a,
+        p,
+        thr,
+        knobs,
+        strategy: (ranges, min_ms..=dur_ms),
     };
-    let mut runner = TestRunner::new_with_rng(config, rng);
-    let ranges: Vec<std::ops::RangeInclusive<i64>> =
-        knobs.iter().map(|(_, [lo, hi])| *lo..=*hi).collect();
-    let strategy = (ranges, min_ms..=dur_ms);
-    let path = a.template.clone();
-    let cases = std::cell::Cell::new(0u64);
-    let bad: std::cell::RefCell<Option<String>> = Default::default();
-    let result = runner.run(&strategy, |(vals, d)| {
-        cases.set(cases.get() + 1);
-        let sets = sets_for(&knobs, &vals, d);
-        let l = match load(&path, &sets) {
-            Ok(l) => l,
-            Err(BadInput(m)) => {
-                *bad.borrow_mut() = Some(m);
-                return Ok(()); // reported after the run
-            }
-        };
-        let r = match run_one(&l, &path) {
-            Ok(r) => r,
-            Err(BadInput(m)) => {
-                *bad.borrow_mut() = Some(m);
-                return Ok(());
-            }
-        };
-        let obs = observe(p, &r);
-        if obs > thr {
-            Err(TestCaseError::fail(format!("{}", obs)))
-        } else {
-            Ok(())
-        }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.jobs.map_or(0, |j| j as usize))
+        .build()
+        .map_err(|e| BadInput(format!("--jobs: {e}")))?;
+    let started = Instant::now();
+    let bar = Bar::new(a.cases.max(1));
+    let (found, ran) = hunter.scan(&pool, a.all, &bar);
+    if let Some((_, Found::Bad(m))) = found.iter().find(|(_, f)| matches!(f, Found::Bad(_))) {
+        bar.finish();
+        return Err(BadInput(m.clone()));
+    }
+    let violations: Vec<(u32, f64)> = found
+        .iter()
+        .filter_map(|(i, f)| match f {
+            Found::Violation(obs) => Some((*i, *obs)),
+            Found::Bad(_) => None,
+        })
+        .take(if a.all { usize::MAX } else { 1 })
+        .collect();
+    // Each violation shrinks on its own (sequentially, as proptest does); several in parallel.
+    let shrunk: Vec<Result<(Case, f64, u32), BadInput>> = pool.install(|| {
+        violations
+            .par_iter()
+            .map(|&(i, obs)| hunter.shrink(i, obs, &bar))
+            .collect()
     });
-    let cases = cases.get();
-    if let Some(m) = bad.into_inner() {
-        return Err(BadInput(m));
+    bar.finish();
+    eprintln!(
+        "hunt: {ran} of {} cases run, {} violations shrunk, in {:.2}s on {} threads",
+        a.cases.max(1),
+        violations.len(),
+        started.elapsed().as_secs_f64(),
+        pool.current_num_threads()
+    );
+    if violations.is_empty() {
+        println!(
+            "no violation of {} (threshold {}) in {} cases (seed {})",
+            p.name,
+            fmt_value(p, thr),
+            a.cases,
+            a.seed
+        );
+        return Ok(ExitCode::SUCCESS);
     }
-    match result {
-        Ok(()) => {
-            println!(
-                "no violation of {} (threshold {}) in {} cases (seed {})",
-                p.name,
-                fmt_value(p, thr),
-                a.cases,
-                a.seed
-            );
-            Ok(ExitCode::SUCCESS)
+    let mut minimal: Vec<Vec<String>> = Vec::new();
+    for (k, (&(i, _), s)) in violations.iter().zip(shrunk).enumerate() {
+        let (case, obs, runs) = s?;
+        let sets = hunter.sets(&case);
+        let mut names = vec![format!("repro-{i}.toml")];
+        if k == 0 {
+            names.insert(0, "repro.toml".into());
         }
-        Err(TestError::Abort(why)) => Err(BadInput(format!("hunt aborted: {why}"))),
-        Err(TestError::Fail(_, (vals, d))) => {
-            let sets = sets_for(&knobs, &vals, d);
-            let l = load(&a.template, &sets)?;
-            let obs = observe(p, &run_one(&l, &a.template)?);
-            let repro = write_repro(a, p, thr, &sets, obs)?;
-            println!(
-                "VIOLATION {}: observed {} > threshold {} after {cases} runs (seed {})",
-                p.name,
-                fmt_value(p, obs),
-                fmt_value(p, thr),
-                a.seed
-            );
-            println!("minimal case: {}", sets.join(" "));
-            println!("replay: gmpsim check {}", repro.display());
-            Ok(ExitCode::from(1))
+        if !a.all {
+            names.truncate(1);
+        }
+        let mut paths = Vec::new();
+        for name in &names {
+            paths.push(write_repro(a, p, thr, &sets, obs, i, name)?);
+        }
+        println!(
+            "VIOLATION {}: observed {} > threshold {} at case {i} of {} (seed {}), shrunk in {runs} runs",
+            p.name,
+            fmt_value(p, obs),
+            fmt_value(p, thr),
+            a.cases,
+            a.seed
+        );
+        println!("minimal case: {}", sets.join(" "));
+        for path in paths {
+            println!("replay: gmpsim check {}", path.display());
+        }
+        if !minimal.contains(&sets) {
+            minimal.push(sets);
         }
     }
+    if a.all {
+        let list: Vec<String> = violations.iter().map(|(i, _)| i.to_string()).collect();
+        println!(
+            "{} violations of {} (threshold {}) in {} cases (seed {}): cases {}; {} distinct minimal case(s)",
+            violations.len(),
+            p.name,
+            fmt_value(p, thr),
+            a.cases,
+            a.seed,
+            list.join(", "),
+            minimal.len()
+        );
+    }
+    Ok(ExitCode::from(1))
 }
 
 fn write_repro(
@@ -396,6 +599,8 @@ fn write_repro(
     thr: f64,
     sets: &[String],
     obs: f64,
+    case: u32,
+    name: &str,
 ) -> Result<PathBuf, BadInput> {
     let io = |e: std::io::Error| BadInput(format!("{}: {e}", a.out.display()));
     let text = std::fs::read_to_string(&a.template).map_err(io)?;
@@ -416,10 +621,10 @@ fn write_repro(
     }
     let body = toml::to_string_pretty(&doc).map_err(|e| BadInput(e.to_string()))?;
     let header = format!(
-        "# Repro found by `gmpsim hunt {} --property {} --seed {} --cases {}`.\n\
+        "# Repro found by `gmpsim hunt {} --property {} --seed {} --cases {}` (case {case}).\n\
          # property: {}  threshold: {}  observed: {}\n\
          # the case: {}\n\
-         # replay: gmpsim check repro.toml (exit 1 while the violation is there, 0 once fixed)\n\n",
+         # replay: gmpsim check {name} (exit 1 while the violation is there, 0 once fixed)\n\n",
         a.template.display(),
         p.name,
         a.seed,
@@ -430,8 +635,8 @@ fn write_repro(
         sets.join(" "),
     );
     std::fs::create_dir_all(&a.out).map_err(io)?;
-    let path = a.out.join("repro.toml");
-    let tmp = a.out.join("repro.toml.tmp");
+    let path = a.out.join(name);
+    let tmp = a.out.join(format!("{name}.tmp"));
     std::fs::write(&tmp, header + &body).map_err(io)?;
     std::fs::rename(&tmp, &path).map_err(io)?;
     Ok(path)

@@ -206,3 +206,122 @@ fn unknown_property_exits_2_and_lists_the_valid_ones() {
         assert!(!Path::new("/tmp/gmpsim-hunt-never/repro.toml").exists());
     }
 }
+
+/// Runs a hunt with extra flags into a fresh directory; returns (exit code, stdout, dir).
+fn hunt_in(name: &str, args: &[&str]) -> (Option<i32>, String, PathBuf) {
+    let dir = tmpdir(name);
+    let out = gmpsim()
+        .arg("hunt")
+        .args(args)
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).replace(&dir.display().to_string(), "DIR");
+    (out.status.code(), stdout, dir)
+}
+
+/// The files of a hunt's output directory, name → bytes.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn hunt_result_does_not_depend_on_the_thread_count() {
+    // With a 30 ms threshold the first violation is not the first case, so the cases below it
+    // must all have run, whichever thread took them; --all collects several.
+    let args = [
+        "scenarios/hunt/stw-nonpreemptible.toml",
+        "--threshold",
+        "30ms",
+        "--cases",
+        "12",
+    ];
+    for all in [false, true] {
+        let mut a: Vec<&str> = args.to_vec();
+        if all {
+            a.push("--all");
+        }
+        let run = |jobs: &str| {
+            let mut a = a.clone();
+            a.extend(["--jobs", jobs]);
+            let (code, stdout, dir) = hunt_in(&format!("jobs{jobs}-{all}"), &a);
+            assert_eq!(code, Some(1), "{stdout}");
+            let f = files(&dir);
+            let _ = std::fs::remove_dir_all(&dir);
+            (stdout, f)
+        };
+        let (s1, f1) = run("1");
+        let (s2, f2) = run("2");
+        assert!(!s1.contains("at case 0 "), "the first case violates: {s1}");
+        assert_eq!(s1, s2, "stdout with --jobs 1 and 2");
+        assert!(f1 == f2, "repro files with --jobs 1 and 2");
+        assert!(f1.iter().any(|(n, _)| n == "repro.toml"));
+    }
+}
+
+#[test]
+fn hunt_all_writes_a_replayable_repro_per_violation() {
+    let (code, stdout, dir) = hunt_in(
+        "all",
+        &[
+            "scenarios/hunt/stw-nonpreemptible.toml",
+            "--threshold",
+            "30ms",
+            "--cases",
+            "12",
+            "--all",
+        ],
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    let cases: Vec<u32> = stdout
+        .lines()
+        .filter(|l| l.starts_with("VIOLATION"))
+        .map(|l| {
+            let i = l.find(" at case ").unwrap() + " at case ".len();
+            l[i..].split_whitespace().next().unwrap().parse().unwrap()
+        })
+        .collect();
+    assert!(cases.len() >= 2, "at least two violations: {stdout}");
+    assert!(cases.windows(2).all(|w| w[0] < w[1]), "in case order");
+    let summary = stdout.lines().last().unwrap();
+    let listed: Vec<String> = cases.iter().map(|c| c.to_string()).collect();
+    assert!(
+        summary.starts_with(&format!("{} violations of stw-max", cases.len()))
+            && summary.contains(&format!("cases {}", listed.join(", "))),
+        "{summary}"
+    );
+    // repro.toml is the first violation's; each violation has its own, which replays.
+    let first = std::fs::read(dir.join(format!("repro-{}.toml", cases[0]))).unwrap();
+    let plain = std::fs::read_to_string(dir.join("repro.toml")).unwrap();
+    assert_eq!(
+        plain.replace("check repro.toml", ""),
+        String::from_utf8(first)
+            .unwrap()
+            .replace(&format!("check repro-{}.toml", cases[0]), "")
+    );
+    for c in &cases {
+        let repro = dir.join(format!("repro-{c}.toml"));
+        assert!(
+            stdout.contains(&format!("replay: gmpsim check DIR/repro-{c}.toml")),
+            "{stdout}"
+        );
+        let chk = gmpsim().arg("check").arg(&repro).output().unwrap();
+        assert_eq!(chk.status.code(), Some(1), "case {c}: {}", text(&chk));
+        let header = std::fs::read_to_string(&repro).unwrap();
+        assert!(
+            header.contains(&format!("observed: {}", observed(&text(&chk)))),
+            "case {c} replays what the hunt saw: {header}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

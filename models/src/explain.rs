@@ -3,10 +3,12 @@
 //!
 //! # Simplifications
 //! - For a goroutine, the story is its own events plus, after it stops, what its P ran next.
-//! - Counter-only log entries are not told.
+//! - Counter-only log entries and the Ms' spinning, parking and netpoll blocking are not told.
+//! - A mark assist is told once, when it ends, and only in a goroutine's story (`--at` tells
+//!   each cycle's total of assist time in its mark-work sentence instead).
 
 use crate::gc::pacer::TriggerKind;
-use crate::obs::{EventLog, GcPhaseEv, ObsEv, PreemptBy};
+use crate::obs::{EventLog, GcPhaseEv, MarkWork, ObsEv, PreemptBy};
 use crate::sched::proc::RunSource;
 use crate::sched::types::NIL;
 use crate::sim::StwKind;
@@ -54,7 +56,7 @@ fn from_where(s: RunSource) -> &'static str {
             "after stealing it from another P's runnext (`stealWork`, `runqsteal`)"
         }
         RunSource::Resume => "as the stop-the-world initiator resuming (`startTheWorldWithSema`)",
-        RunSource::GcWorker => "as a GC mark worker (`findRunnableGCWorker`, `gcBgMarkWorker`)",
+        RunSource::GcWorker => "found by `findRunnableGCWorker` (`gcBgMarkWorker`)",
     }
 }
 
@@ -74,10 +76,42 @@ fn g_name(goid: u64, class_is_worker: bool) -> String {
     }
 }
 
+/// `part` of `total` in percent with one decimal, rounded half up, from integers.
+pub fn fmt_pct(part: Nanos, total: Nanos) -> String {
+    if total == 0 {
+        return "0.0 %".into();
+    }
+    let tenths = (u128::from(part) * 1000 + u128::from(total) / 2) / u128::from(total);
+    format!("{}.{} %", tenths / 10, tenths % 10)
+}
+
+/// The sentence for a cycle's mark work: who did it, in CPU time and share.
+pub fn mark_work_sentence(t: Nanos, cycle: u32, w: &MarkWork) -> String {
+    let total = w.total();
+    if total == 0 {
+        return format!(
+            "{}: GC cycle {cycle}: no mark work took CPU time (no `gcBgMarkWorker` ran, no `gcAssistAlloc`).",
+            fmt_t(t)
+        );
+    }
+    let part = |x: Nanos| format!("{} ({})", fmt_ms(x), fmt_pct(x, total));
+    format!(
+        "{}: GC cycle {cycle}: the mark work took {} of CPU: dedicated workers {}, fractional workers {}, idle workers {} (`gcBgMarkWorker` in `gcMarkWorkerDedicatedMode`, `gcMarkWorkerFractionalMode`, `gcMarkWorkerIdleMode`), assists by allocating goroutines {} (`gcAssistAlloc`).",
+        fmt_t(t),
+        fmt_ms(total),
+        part(w.dedicated),
+        part(w.fractional),
+        part(w.idle),
+        part(w.assist)
+    )
+}
+
 /// One sentence per event the query selects, in time order.
 pub fn explain(log: &EventLog, q: Query) -> Vec<String> {
     let mut out = Vec::new();
     let mut run_start: Vec<Nanos> = Vec::new();
+    // goid → when its current mark assist began.
+    let mut assist_start: std::collections::BTreeMap<u64, Nanos> = Default::default();
     let mut stw_started: Nanos = 0;
     // After the goroutine stops on a P, the next run on that P is part of its story.
     let mut follow_p: Option<u32> = None;
@@ -93,7 +127,8 @@ pub fn explain(log: &EventLog, q: Query) -> Vec<String> {
                     | ObsEv::PreemptReq { goid, .. }
                     | ObsEv::Preempted { goid, .. }
                     | ObsEv::Steal { goid, .. }
-                    | ObsEv::Syscall { goid, .. } => goid == g,
+                    | ObsEv::Syscall { goid, .. }
+                    | ObsEv::Assist { goid, .. } => goid == g,
                     _ => false,
                 };
                 (mine, mine)
@@ -140,11 +175,19 @@ pub fn explain(log: &EventLog, q: Query) -> Vec<String> {
                     .get(p as usize)
                     .map(|&s| t.saturating_sub(s))
                     .unwrap_or(0);
-                format!(
-                    "{}: G{goid} stopped running on P{p} after {}.",
-                    fmt_t(t),
-                    fmt_ms(ran)
-                )
+                if goid == 0 {
+                    format!(
+                        "{}: the GC mark worker on P{p} parked after {} (`gcBgMarkWorker`, `gopark`).",
+                        fmt_t(t),
+                        fmt_ms(ran)
+                    )
+                } else {
+                    format!(
+                        "{}: G{goid} stopped running on P{p} after {}.",
+                        fmt_t(t),
+                        fmt_ms(ran)
+                    )
+                }
             }
             ObsEv::Ready {
                 t,
@@ -185,8 +228,9 @@ pub fn explain(log: &EventLog, q: Query) -> Vec<String> {
                         fmt_ms(ran)
                     ),
                     PreemptBy::Stw => format!(
-                        "{}: the stop-the-world asked G{goid} on P{p} to stop (`preemptall`).",
-                        fmt_t(t)
+                        "{}: the stop-the-world asked {} on P{p} to stop (`preemptall`).",
+                        fmt_t(t),
+                        g_name(goid, false)
                     ),
                 }
             }
@@ -319,7 +363,30 @@ pub fn explain(log: &EventLog, q: Query) -> Vec<String> {
                     ),
                 }
             }
-            ObsEv::Count { .. } => continue,
+            ObsEv::Assist { t, goid, p, start } => {
+                if start {
+                    assist_start.insert(goid, t);
+                    continue;
+                }
+                let Some(a) = assist_start.remove(&goid) else {
+                    continue;
+                };
+                if !sel || matches!(q, Query::Window(..)) {
+                    continue;
+                }
+                format!(
+                    "{}: G{goid}'s mark assist on P{p} ended after {} (`gcAssistAlloc`): it allocated while the GC was marking and paid for it with scan work.",
+                    fmt_t(t),
+                    fmt_ms(t.saturating_sub(a))
+                )
+            }
+            ObsEv::GcWork { t, cycle, work } => {
+                if !sel || !involved {
+                    continue;
+                }
+                mark_work_sentence(t, cycle, &work)
+            }
+            ObsEv::Count { .. } | ObsEv::M { .. } => continue,
         };
         out.push(sentence);
     }

@@ -6,8 +6,10 @@
 //!
 //! # Simplifications
 //! - The stop-the-world initiator is not stopped through `g_stops`, so its slice spans the STW.
-//! - GC mark workers park without `g_stops`; their slice ends when the P runs something else.
-//! - Assists run inside the allocating G's slice and are not split out.
+//! - An assist (`gcAssistAlloc`) is logged from the allocation that starts it to the end of its
+//!   last piece; if the G is preempted in between, the assist resumes with the G.
+//! - An M's spinning is logged where `m.spinning` changes; a search that fails at the same
+//!   instant it began (the model's `findRunnable` is atomic) spins for 0 ns.
 //! - Goroutines made runnable in batches (`injectglist` from the netpoller, timers) log no
 //!   `Ready` event; their first `Run` says where they came from.
 
@@ -37,6 +39,42 @@ pub enum GcPhaseEv {
     MarkTerm,
     /// `gcMarkTermination` done: GC off, sweeping.
     Off,
+}
+
+/// What an M did (for its track in the trace).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MEv {
+    /// `m.spinning` set (`startm(pp, true)`, `becomeSpinning`).
+    Spin,
+    /// `m.spinning` cleared (`resetspinning`, a failed search, `gcstopm`).
+    SpinEnd,
+    /// `stopm`: the M parks on the idle list (`mput`, `notesleep`).
+    Park,
+    /// `startm` → `notewakeup`: a parked M is woken to run a P.
+    Wake,
+    /// The M blocks in `netpoll` (findRunnable step 14).
+    Netpoll,
+    /// The blocking `netpoll` returned.
+    NetpollEnd,
+}
+
+/// Who did a GC cycle's mark work: CPU ns per kind of worker (from the cycle's accounting).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MarkWork {
+    /// `gcBgMarkWorker` in `gcMarkWorkerDedicatedMode`.
+    pub dedicated: Nanos,
+    /// `gcBgMarkWorker` in `gcMarkWorkerFractionalMode`.
+    pub fractional: Nanos,
+    /// `gcBgMarkWorker` in `gcMarkWorkerIdleMode`.
+    pub idle: Nanos,
+    /// `gcAssistAlloc` by allocating goroutines.
+    pub assist: Nanos,
+}
+
+impl MarkWork {
+    pub fn total(&self) -> Nanos {
+        self.dedicated + self.fractional + self.idle + self.assist
+    }
 }
 
 /// One logged runtime event. Times are simulated ns.
@@ -114,6 +152,21 @@ pub enum ObsEv {
         p: PId,
         counters: Counters,
     },
+    /// `gcAssistAlloc`: the running G on P starts (or ends) a mark assist.
+    Assist {
+        t: Nanos,
+        goid: u64,
+        p: PId,
+        start: bool,
+    },
+    /// An M's state changed (spinning, parked, blocked in netpoll).
+    M { t: Nanos, m: MId, what: MEv },
+    /// GC cycle `cycle` is over (the world runs again): who did its mark work.
+    GcWork {
+        t: Nanos,
+        cycle: u32,
+        work: MarkWork,
+    },
 }
 
 /// Counter-track values at one instant.
@@ -141,7 +194,10 @@ impl ObsEv {
             | ObsEv::Syscall { t, .. }
             | ObsEv::Stw { t, .. }
             | ObsEv::Gc { t, .. }
-            | ObsEv::Count { t, .. } => t,
+            | ObsEv::Count { t, .. }
+            | ObsEv::Assist { t, .. }
+            | ObsEv::M { t, .. }
+            | ObsEv::GcWork { t, .. } => t,
         }
     }
 }
@@ -198,6 +254,16 @@ pub enum Hook {
     Gc {
         phase: GcPhaseEv,
     },
+    Assist {
+        g: GId,
+        start: bool,
+    },
+    M {
+        m: MId,
+        what: MEv,
+    },
+    /// The cycle just recorded (`gc.records`' last) and its mark work.
+    GcWork,
 }
 
 impl World {
@@ -318,6 +384,26 @@ impl World {
                 kind: self.stw.kind,
                 start,
             },
+            Hook::Assist { g, start } => ObsEv::Assist {
+                t: now,
+                goid: goid(self, g),
+                p: g_p(self, g).0,
+                start,
+            },
+            Hook::M { m, what } => ObsEv::M { t: now, m, what },
+            Hook::GcWork => {
+                let gc = &self.gc;
+                ObsEv::GcWork {
+                    t: now,
+                    cycle: gc.records.last().map_or(gc.cycles, |r| r.n),
+                    work: MarkWork {
+                        dedicated: gc.cycle_dedicated,
+                        fractional: gc.cycle_fractional,
+                        idle: gc.cycle_idle,
+                        assist: gc.cycle_assist,
+                    },
+                }
+            }
             Hook::Gc { phase } => {
                 let counters = self.obs_counters(NIL);
                 let log = self.events.as_mut().expect("checked");

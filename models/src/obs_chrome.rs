@@ -1,23 +1,31 @@
 //! Chrome Trace Event / Perfetto JSON from the event log (`obs.rs`).
 //!
 //! Tracks: pid 1 "Ps" (one thread per P: each G's run as an `X` slice `G17`, GC mark workers as
-//! `GC worker`), pid 2 "Ms" (one thread per M: syscalls), pid 3 "Runtime" (GC phases, STW
-//! pauses, instants for steals, preemption requests, handoffs), flow arrows from `ready`/a
-//! steal to where the G next runs, and counters (heap live, goal, trigger, memory limit, global
-//! and local run queue lengths). Timestamps are µs printed from integer ns (`1234.567`), so
-//! the file is byte-identical for the same seed.
+//! `GC worker`, a mark assist as `GC assist (G17)` nested in the G's slice), pid 2 "Ms" (one
+//! thread per M: `syscall G17`, `spinning`, `parked`, `netpoll`), pid 3 "Runtime" (GC phases,
+//! STW pauses, instants for steals, preemption requests, handoffs), flow arrows from
+//! `ready`/a steal to where the G next runs, and counters (heap live, goal, trigger, memory
+//! limit, global and local run queue lengths, and `GC CPU`: how many Ps run GC mark work, a
+//! worker of any mode or an assist, out of GOMAXPROCS). Timestamps are µs printed from
+//! integer ns (`1234.567`), so the file is byte-identical for the same seed.
 //!
 //! # Simplifications
 //! - Slices on one P are sequential; a slice whose recorded start precedes the end of the one
 //!   before (a switch cut short) is clamped to start there, so slices never partially overlap.
+//!   An assist slice is clamped into its G's slice; a preempted assist continues in the G's
+//!   next slice.
+//! - An M is in one state at a time on its track: a new state (syscall, spinning, parked,
+//!   netpoll) ends the one before. Spinning and parked spans of 0 ns are left out.
+//! - The `GC CPU` counter changes at the scheduling decision (a worker) or the allocation (an
+//!   assist), up to a switch cost before the slice it counts.
 
 use crate::gc::cycle::GC_WORKER_CLASS;
-use crate::obs::{Counters, EventLog, GcPhaseEv, ObsEv, PreemptBy};
+use crate::obs::{Counters, EventLog, GcPhaseEv, MEv, ObsEv, PreemptBy};
 use crate::sched::proc::RunSource;
 use crate::sched::types::NIL;
 use crate::sim::StwKind;
 use sim_core::Nanos;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
 const PID_P: u32 = 1;
@@ -37,6 +45,9 @@ struct Open {
     name: String,
     src: RunSource,
     flow: Option<u64>,
+    goid: u64,
+    /// When the G's assist (if it is in one) began inside this slice.
+    assist: Option<Nanos>,
 }
 
 struct Writer<'a, W: Write> {
@@ -44,9 +55,89 @@ struct Writer<'a, W: Write> {
     first: bool,
     win: (Nanos, Nanos),
     tracks: BTreeMap<(u32, u32), String>,
+    /// Per P: bit 0 a GC worker runs, bit 1 an assist runs; and how many Ps have either.
+    gc_busy: Vec<u8>,
+    gc_ps: u32,
 }
 
+/// What an M's open slice is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MKind {
+    Syscall(u64),
+    Spinning,
+    Parked,
+    Netpoll,
+}
+
+const GC_WORKER_BIT: u8 = 1;
+const GC_ASSIST_BIT: u8 = 2;
+
 impl<W: Write> Writer<'_, W> {
+    /// Sets or clears one of P's GC bits at `t`; the `GC CPU` counter follows.
+    fn gc_set(&mut self, p: u32, bit: u8, on: bool, t: Nanos) -> io::Result<()> {
+        let pi = p as usize;
+        if self.gc_busy.len() <= pi {
+            self.gc_busy.resize(pi + 1, 0);
+        }
+        let before = self.gc_busy[pi] != 0;
+        if on {
+            self.gc_busy[pi] |= bit;
+        } else {
+            self.gc_busy[pi] &= !bit;
+        }
+        let after = self.gc_busy[pi] != 0;
+        if before == after {
+            return Ok(());
+        }
+        if after {
+            self.gc_ps += 1;
+        } else {
+            self.gc_ps -= 1;
+        }
+        if t < self.win.0 || t > self.win.1 {
+            return Ok(());
+        }
+        let s = format!(
+            r#"{{"ph":"C","name":"GC CPU","pid":{PID_RT},"tid":{TID_GC},"ts":{},"args":{{"Ps":{}}}}}"#,
+            us(t),
+            self.gc_ps
+        );
+        self.raw(&s)
+    }
+    /// Ends M's open slice (if `only` is given, only a slice of that kind) at `t`.
+    fn m_close(
+        &mut self,
+        m: u32,
+        open: &mut Option<(Nanos, MKind)>,
+        only: Option<MKind>,
+        t: Nanos,
+        last_end: &mut Nanos,
+    ) -> io::Result<()> {
+        let Some((a, kind)) = *open else {
+            return Ok(());
+        };
+        if only.is_some_and(|k| k != kind) {
+            return Ok(());
+        }
+        *open = None;
+        let a = a.max(*last_end);
+        let b = t.max(a);
+        let (name, args) = match kind {
+            MKind::Syscall(g) => (
+                format!("syscall G{g}"),
+                format!(r#","args":{{"goid":{g}}}"#),
+            ),
+            _ if b == a => return Ok(()),
+            MKind::Spinning => ("spinning".to_string(), String::new()),
+            MKind::Parked => ("parked".to_string(), String::new()),
+            MKind::Netpoll => ("netpoll".to_string(), String::new()),
+        };
+        if self.slice(PID_M, m, &name, a, b, &args)? {
+            self.track(PID_M, m, || format!("M{m}"));
+        }
+        *last_end = b;
+        Ok(())
+    }
     fn raw(&mut self, s: &str) -> io::Result<()> {
         if !self.first {
             self.w.write_all(b",\n")?;
@@ -168,9 +259,13 @@ pub fn write_chrome_trace<W: Write>(
         first: true,
         win: (window.0, window.1.min(end)),
         tracks: BTreeMap::new(),
+        gc_busy: Vec::new(),
+        gc_ps: 0,
     };
     let mut open_p: Vec<Option<Open>> = Vec::new();
-    let mut open_sys: Vec<Option<(Nanos, u64)>> = Vec::new();
+    let mut open_m: Vec<Option<(Nanos, MKind)>> = Vec::new();
+    // Goroutines in the middle of an assist (it continues when a preempted one runs again).
+    let mut in_assist: BTreeSet<u64> = BTreeSet::new();
     let mut last_end_p: Vec<Nanos> = Vec::new();
     let mut last_end_m: Vec<Nanos> = Vec::new();
     // goid → flow id waiting to be bound to the G's next run.
@@ -205,16 +300,26 @@ pub fn write_chrome_trace<W: Write>(
                 if let Some(o) = open_p[pi].take() {
                     close_p(&mut wr, p, o, t, &mut last_end_p[pi])?;
                 }
-                let name = if class == GC_WORKER_CLASS || src == RunSource::GcWorker {
+                let worker = class == GC_WORKER_CLASS || src == RunSource::GcWorker;
+                let name = if worker {
                     "GC worker".to_string()
                 } else {
                     format!("G{goid}")
                 };
+                let assist = in_assist.contains(&goid).then_some(start);
+                if worker {
+                    wr.gc_set(p, GC_WORKER_BIT, true, t)?;
+                }
+                if assist.is_some() {
+                    wr.gc_set(p, GC_ASSIST_BIT, true, t)?;
+                }
                 open_p[pi] = Some(Open {
                     start,
                     name,
                     src,
                     flow: pending_flow.remove(&goid),
+                    goid,
+                    assist,
                 });
             }
             ObsEv::Stop { t, p, .. } => {
@@ -296,20 +401,54 @@ pub fn write_chrome_trace<W: Write>(
                     continue;
                 }
                 let mi = m as usize;
-                grow(&mut open_sys, mi);
+                grow(&mut open_m, mi);
                 grow(&mut last_end_m, mi);
                 if enter {
-                    open_sys[mi] = Some((t, goid));
-                } else if let Some((a, g)) = open_sys[mi].take() {
-                    let a = a.max(last_end_m[mi]);
-                    let b = t.max(a);
-                    let args = format!(r#","args":{{"goid":{g}}}"#);
-                    if wr.slice(PID_M, m, &format!("syscall G{g}"), a, b, &args)? {
-                        wr.track(PID_M, m, || format!("M{m}"));
-                    }
-                    last_end_m[mi] = b;
+                    wr.m_close(m, &mut open_m[mi], None, t, &mut last_end_m[mi])?;
+                    open_m[mi] = Some((t, MKind::Syscall(goid)));
+                } else if let Some((_, MKind::Syscall(_))) = open_m[mi] {
+                    wr.m_close(m, &mut open_m[mi], None, t, &mut last_end_m[mi])?;
                 }
             }
+            ObsEv::M { t, m, what } => {
+                let mi = m as usize;
+                grow(&mut open_m, mi);
+                grow(&mut last_end_m, mi);
+                let (opens, closes) = match what {
+                    MEv::Spin => (Some(MKind::Spinning), None),
+                    MEv::SpinEnd => (None, Some(MKind::Spinning)),
+                    MEv::Park => (Some(MKind::Parked), None),
+                    MEv::Wake => (None, Some(MKind::Parked)),
+                    MEv::Netpoll => (Some(MKind::Netpoll), None),
+                    MEv::NetpollEnd => (None, Some(MKind::Netpoll)),
+                };
+                wr.m_close(m, &mut open_m[mi], closes, t, &mut last_end_m[mi])?;
+                if let Some(k) = opens {
+                    open_m[mi] = Some((t, k));
+                }
+            }
+            ObsEv::Assist { t, goid, p, start } => {
+                if start {
+                    in_assist.insert(goid);
+                } else {
+                    in_assist.remove(&goid);
+                }
+                let Some(Some(o)) = open_p.get_mut(p as usize) else {
+                    continue;
+                };
+                if o.goid != goid {
+                    continue;
+                }
+                if start {
+                    o.assist.get_or_insert(t);
+                    wr.gc_set(p, GC_ASSIST_BIT, true, t)?;
+                } else if let Some(a) = o.assist.take() {
+                    let run_a = o.start.max(last_end_p[p as usize]);
+                    assist_slice(&mut wr, p, goid, a.max(run_a), t)?;
+                    wr.gc_set(p, GC_ASSIST_BIT, false, t)?;
+                }
+            }
+            ObsEv::GcWork { .. } => {}
             ObsEv::Stw { t, kind, start } => {
                 let name = stw_name(kind);
                 if start {
@@ -363,6 +502,9 @@ pub fn write_chrome_trace<W: Write>(
             close_p(&mut wr, pi as u32, o, end, &mut last_end_p[pi])?;
         }
     }
+    for (mi, o) in open_m.iter_mut().enumerate() {
+        wr.m_close(mi as u32, o, None, end, &mut last_end_m[mi])?;
+    }
     if let Some((a, ph, c)) = gc_open
         && ph != GcPhaseEv::Off
         && wr.slice(
@@ -411,6 +553,13 @@ fn close_p<W: Write>(
 ) -> io::Result<()> {
     let a = o.start.max(*last_end);
     let b = t.max(a);
+    if let Some(aa) = o.assist {
+        assist_slice(wr, p, o.goid, aa.max(a), b)?;
+        wr.gc_set(p, GC_ASSIST_BIT, false, t)?;
+    }
+    if o.name == "GC worker" {
+        wr.gc_set(p, GC_WORKER_BIT, false, t)?;
+    }
     let args = format!(r#","args":{{"from":"{}"}}"#, src_name(o.src));
     if wr.slice(PID_P, p, &o.name, a, b, &args)? {
         wr.track(PID_P, p, || format!("P{p}"));
@@ -423,5 +572,29 @@ fn close_p<W: Write>(
         }
     }
     *last_end = b;
+    Ok(())
+}
+
+/// A `GC assist (G17)` slice on P's track, inside the G's slice; nothing if empty.
+fn assist_slice<W: Write>(
+    wr: &mut Writer<'_, W>,
+    p: u32,
+    goid: u64,
+    a: Nanos,
+    b: Nanos,
+) -> io::Result<()> {
+    if b <= a {
+        return Ok(());
+    }
+    if wr.slice(
+        PID_P,
+        p,
+        &format!("GC assist (G{goid})"),
+        a,
+        b,
+        r#","args":{"fn":"gcAssistAlloc"}"#,
+    )? {
+        wr.track(PID_P, p, || format!("P{p}"));
+    }
     Ok(())
 }

@@ -141,3 +141,109 @@ fn a_gc_trigger_is_told_with_the_pacer_figures() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn who_did_the_mark_work_is_told_from_the_cycle_accounting() {
+    // gcstep on one P: dedicated and fractional workers, idle workers and assists all mark.
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/validation/gcstep.toml");
+    let sc = load_scenario(&path, &[]).expect("loads").scenario;
+    let r = run_scenario(
+        &sc,
+        RunOptions {
+            event_log: true,
+            ..Default::default()
+        },
+    )
+    .expect("runs");
+    let log = r.world.events.as_ref().expect("log kept");
+    let records = &r.world.gc.records;
+    let works: Vec<_> = log
+        .events
+        .iter()
+        .filter_map(|e| match *e {
+            ObsEv::GcWork { t, cycle, work } => Some((t, cycle, work)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        works.len(),
+        records.len(),
+        "one mark-work event per finished cycle"
+    );
+    let mut with_assists = 0;
+    for &(t, cycle, w) in &works {
+        // The numbers are the cycle's own accounting (what gctrace prints as assist/bg/idle).
+        let rec = &records[cycle as usize - 1];
+        assert_eq!(rec.n, cycle);
+        assert_eq!(
+            w.dedicated + w.fractional,
+            rec.background_cpu_ns,
+            "cycle {cycle}"
+        );
+        assert_eq!(w.idle, rec.idle_cpu_ns, "cycle {cycle}");
+        assert_eq!(w.assist, rec.assist_cpu_ns, "cycle {cycle}");
+        // The world restarted after mark termination at t.
+        assert_eq!(
+            t,
+            rec.start_ns + rec.stw1_ns + rec.mark_ns + rec.stw2_ns,
+            "cycle {cycle}"
+        );
+        with_assists += (w.assist > 0) as u32;
+        let total = w.dedicated + w.fractional + w.idle + w.assist;
+        assert!(total > 0, "cycle {cycle} marked something");
+        let pct = |x: u64| (x as f64 * 1000.0 / total as f64).round() / 10.0;
+        let sum = pct(w.dedicated) + pct(w.fractional) + pct(w.idle) + pct(w.assist);
+        assert!(
+            (sum - 100.0).abs() <= 0.25,
+            "cycle {cycle}: shares sum to {sum}"
+        );
+        let part = |x: u64| format!("{} ({:.1} %)", fmt_ms(x), pct(x));
+        let want = format!(
+            "{}: GC cycle {cycle}: the mark work took {} of CPU: dedicated workers {}, fractional workers {}, idle workers {} (`gcBgMarkWorker` in `gcMarkWorkerDedicatedMode`, `gcMarkWorkerFractionalMode`, `gcMarkWorkerIdleMode`), assists by allocating goroutines {} (`gcAssistAlloc`).",
+            fmt_t(t),
+            fmt_ms(total),
+            part(w.dedicated),
+            part(w.fractional),
+            part(w.idle),
+            part(w.assist)
+        );
+        let lines = explain(log, Query::Window(t, t));
+        assert!(lines.contains(&want), "missing {want:?} in {lines:#?}");
+    }
+    assert!(with_assists > 0, "some cycle had assists");
+    // The assists themselves are told in the goroutines' stories.
+    let (goid, start_t) = log
+        .events
+        .iter()
+        .find_map(|e| match *e {
+            ObsEv::Assist {
+                t,
+                goid,
+                start: true,
+                ..
+            } => Some((goid, t)),
+            _ => None,
+        })
+        .expect("an assist");
+    let (end_t, p) = log
+        .events
+        .iter()
+        .find_map(|e| match *e {
+            ObsEv::Assist {
+                t,
+                goid: g,
+                p,
+                start: false,
+            } if g == goid && t >= start_t => Some((t, p)),
+            _ => None,
+        })
+        .expect("it ends");
+    let story = explain(log, Query::Goroutine(goid));
+    let want = format!(
+        "{}: G{goid}'s mark assist on P{p} ended after {} (`gcAssistAlloc`): it allocated while the GC was marking and paid for it with scan work.",
+        fmt_t(end_t),
+        fmt_ms(end_t - start_t)
+    );
+    assert!(story.contains(&want), "missing {want:?}");
+}

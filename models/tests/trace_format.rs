@@ -213,6 +213,8 @@ fn lane_spans_match_the_trace_slices() {
             .unwrap()
             .iter()
             .filter(|e| e["ph"] == "X" && e["pid"] == 1 && e["tid"] == p as u64)
+            // Assists nest inside their G's slice; the lanes draw the runs.
+            .filter(|e| !e["name"].as_str().unwrap().starts_with("GC assist"))
             .map(|e| (ns(&e["ts"]), ns(&e["ts"]) + ns(&e["dur"])))
             .collect();
         let spans: Vec<(i64, i64)> = lane
@@ -226,4 +228,107 @@ fn lane_spans_match_the_trace_slices() {
         );
     }
     assert!(sp.lanes.iter().map(Vec::len).sum::<usize>() > 100);
+}
+
+/// The X slices of a trace: (pid, tid, name, start ns, end ns).
+fn x_slices(bytes: &[u8]) -> Vec<(u64, u64, String, i64, i64)> {
+    let doc: Value = serde_json::from_slice(bytes).unwrap();
+    doc["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .map(|e| {
+            let a = ns(&e["ts"]);
+            (
+                e["pid"].as_u64().unwrap(),
+                e["tid"].as_u64().unwrap(),
+                e["name"].as_str().unwrap().to_string(),
+                a,
+                a + ns(&e["dur"]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn assists_are_slices_inside_their_goroutine_and_gc_cpu_counts_them() {
+    // gcstep allocates hard during marking: its goroutines assist.
+    let r = run("scenarios/validation/gcstep.toml", None, true);
+    let bytes = trace(&r, (0, u64::MAX));
+    check_importer_rules(&bytes);
+    let xs = x_slices(&bytes);
+    let assists: Vec<_> = xs
+        .iter()
+        .filter(|s| s.2.starts_with("GC assist (G"))
+        .collect();
+    assert!(!assists.is_empty(), "assist slices present");
+    for (pid, tid, name, a, b) in &assists {
+        assert_eq!(*pid, 1, "{name} on a P track");
+        let g = &name["GC assist (".len()..name.len() - 1];
+        assert!(
+            xs.iter()
+                .any(|s| s.0 == 1 && s.1 == *tid && s.2 == g && s.3 <= *a && *b <= s.4),
+            "{name} {a}..{b} inside a {g} slice on P{tid}"
+        );
+    }
+    // Every assist the log saw end is drawn (an assist preempted midway is drawn in pieces).
+    let log = r.world.events.as_ref().unwrap();
+    let ended = log
+        .events
+        .iter()
+        .filter(|e| matches!(e, models::obs::ObsEv::Assist { start: false, .. }))
+        .count();
+    assert!(
+        assists.len() >= ended / 2 && ended > 0,
+        "{} slices, {ended} assists",
+        assists.len()
+    );
+    // The GC CPU counter: Ps doing mark work, between 0 and GOMAXPROCS, back to 0 after.
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    let gc_cpu: Vec<i64> = doc["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "C" && e["name"] == "GC CPU")
+        .map(|e| e["args"]["Ps"].as_i64().expect("an integer count"))
+        .collect();
+    let procs = i64::from(r.world.gomaxprocs);
+    assert!(
+        gc_cpu.iter().all(|&n| (0..=procs).contains(&n)),
+        "{gc_cpu:?}"
+    );
+    assert!(gc_cpu.contains(&procs), "at times every P does mark work");
+    assert_eq!(gc_cpu.last(), Some(&0));
+}
+
+#[test]
+fn m_tracks_show_syscalls_spinning_and_parked() {
+    let r = run("scenarios/api-270k-qps.toml", None, true);
+    let bytes = trace(&r, (100_000_000, 150_000_000));
+    check_importer_rules(&bytes);
+    let xs = x_slices(&bytes);
+    let on_m = |n: &str| xs.iter().filter(|s| s.0 == 2 && s.2 == n).count();
+    assert!(
+        on_m("spinning") > 0 && on_m("parked") > 0,
+        "spinning and parked on M tracks"
+    );
+    // Each spinning slice starts where the log has its M start spinning.
+    let log = r.world.events.as_ref().unwrap();
+    for s in xs
+        .iter()
+        .filter(|s| s.0 == 2 && s.2 == "spinning" && s.3 > 100_000_000)
+    {
+        assert!(
+            log.events.iter().any(|e| matches!(*e,
+                models::obs::ObsEv::M { t, m, what: models::obs::MEv::Spin }
+                    if t as i64 == s.3 && u64::from(m) == s.1)),
+            "spinning on M{} at {} ns is in the log",
+            s.1,
+            s.3
+        );
+    }
+    let r = run("scenarios/validation/syscallblock.toml", None, true);
+    let xs = x_slices(&trace(&r, (0, u64::MAX)));
+    assert!(xs.iter().any(|s| s.0 == 2 && s.2.starts_with("syscall G")));
 }

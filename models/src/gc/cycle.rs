@@ -147,6 +147,9 @@ pub struct GcState {
     pub cycle_assist: Nanos,
     pub cycle_bg: Nanos,
     pub cycle_idle: Nanos,
+    /// The dedicated and fractional workers' shares of `cycle_bg`.
+    pub cycle_dedicated: Nanos,
+    pub cycle_fractional: Nanos,
     pub total_gc_cpu: Nanos,
     pub total_idle_cpu: Nanos,
     pub total_assist: Nanos,
@@ -230,6 +233,8 @@ impl GcState {
             cycle_assist: 0,
             cycle_bg: 0,
             cycle_idle: 0,
+            cycle_dedicated: 0,
+            cycle_fractional: 0,
             total_gc_cpu: 0,
             total_idle_cpu: 0,
             total_assist: 0,
@@ -511,6 +516,7 @@ impl World {
             gg.assist_pending = 0;
             gg.assist_bytes -= (self.gc.ctrl.assist_bytes_per_work * left as f64) as i64;
         }
+        self.obs(now, crate::obs::Hook::Assist { g, start: false });
         if self.gc.mark_complete() {
             AssistNext::MarkDone
         } else {
@@ -574,6 +580,8 @@ impl World {
         gc.cycle_assist = 0;
         gc.cycle_bg = 0;
         gc.cycle_idle = 0;
+        gc.cycle_dedicated = 0;
+        gc.cycle_fractional = 0;
         gc.idle_workers = 0;
         gc.modes = vec![WorkerMode::None; procs];
         gc.frac_time = vec![0; procs];
@@ -737,6 +745,7 @@ impl World {
         });
         gc.stw.record(stw1);
         gc.stw.record(stw2);
+        self.obs(end, crate::obs::Hook::GcWork);
     }
 
     /// `findRunnableGCWorker` (findRunnable step 3): a dedicated or fractional worker for `p`.
@@ -811,11 +820,13 @@ impl World {
                 WorkerMode::Dedicated => {
                     c.dedicated_mark_time += cpu as i64;
                     self.gc.cycle_bg += cpu;
+                    self.gc.cycle_dedicated += cpu;
                 }
                 WorkerMode::Fractional => {
                     c.fractional_mark_time += cpu as i64;
                     self.gc.frac_time[pi] += cpu;
                     self.gc.cycle_bg += cpu;
+                    self.gc.cycle_fractional += cpu;
                 }
                 _ => {
                     c.idle_mark_time += cpu as i64;
@@ -943,6 +954,7 @@ impl World {
 
     /// The worker goes back to the pool; its M schedules something else.
     pub fn gc_worker_park(&mut self, w: GId, now: Nanos) {
+        self.obs(now, crate::obs::Hook::Stop { g: w });
         let m = self.gs[w as usize].m;
         let p = self.ms[m as usize].p as usize;
         match self.gc.modes.get(p).copied().unwrap_or(WorkerMode::None) {

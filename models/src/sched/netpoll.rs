@@ -83,6 +83,13 @@ impl World {
         self.poll_until = poll_until;
         self.ms[m as usize].state = MState::Netpoll;
         self.poll_until_wake = u64::MAX;
+        self.obs(
+            now,
+            crate::obs::Hook::M {
+                m,
+                what: crate::obs::MEv::Netpoll,
+            },
+        );
         if !self.netpoll_ready.is_empty() {
             self.netpoll_break(now);
             return;
@@ -110,6 +117,13 @@ impl World {
         self.poll_until = 0;
         self.poll_until_wake = u64::MAX;
         self.ms[m as usize].state = MState::Running;
+        self.obs(
+            now,
+            crate::obs::Hook::M {
+                m,
+                what: crate::obs::MEv::NetpollEnd,
+            },
+        );
         let mut list = std::mem::take(&mut self.scratch);
         self.netpoll_collect(&mut list);
         match self.pidleget(now) {

@@ -8,6 +8,7 @@
 
 use super::runq::{self, Put};
 use super::types::*;
+use crate::obs::{Hook, MEv};
 use crate::sim::{Ev, World};
 use rand::Rng;
 use sim_core::Nanos;
@@ -265,6 +266,7 @@ impl World {
             mm.spinning = true;
             mm.spin_since = now;
             self.nmspinning += 1;
+            self.obs(now, Hook::M { m, what: MEv::Spin });
         }
         self.needspinning = false;
     }
@@ -276,6 +278,13 @@ impl World {
             mm.spinning = false;
             self.stats.spinning_ns += now.saturating_sub(mm.spin_since);
             self.nmspinning = self.nmspinning.saturating_sub(1);
+            self.obs(
+                now,
+                Hook::M {
+                    m,
+                    what: MEv::SpinEnd,
+                },
+            );
         }
     }
 
@@ -661,12 +670,19 @@ impl World {
             self.midle.push(m);
         }
         let (m, delay) = match self.midle.pop() {
-            Some(m) => (m, self.costs.futex_wake.0),
+            Some(m) => {
+                // notewakeup(&mp.park): the parked M is woken.
+                self.obs(now, Hook::M { m, what: MEv::Wake });
+                (m, self.costs.futex_wake.0)
+            }
             None => match self.newm(now) {
                 Some(m) => (m, self.costs.new_thread.0),
                 None => return,
             },
         };
+        if spinning {
+            self.obs(now, Hook::M { m, what: MEv::Spin });
+        }
         let mm = &mut self.ms[m as usize];
         mm.nextp = p;
         mm.spinning = spinning;
@@ -711,7 +727,8 @@ impl World {
     }
 
     /// `stopm`: park the M on the idle list.
-    pub fn stopm(&mut self, m: MId, _now: Nanos) {
+    pub fn stopm(&mut self, m: MId, now: Nanos) {
+        self.obs(now, Hook::M { m, what: MEv::Park });
         let mm = &mut self.ms[m as usize];
         mm.state = MState::Idle;
         mm.curg = NIL;

@@ -113,6 +113,13 @@ impl World {
             let mm = &mut self.ms[m as usize];
             mm.spinning = false;
             self.nmspinning = self.nmspinning.saturating_sub(1);
+            self.obs(
+                now,
+                crate::obs::Hook::M {
+                    m,
+                    what: crate::obs::MEv::SpinEnd,
+                },
+            );
         }
         let p = self.releasep(m, now);
         if p != NIL {

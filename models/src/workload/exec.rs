@@ -317,6 +317,7 @@ impl World {
                         return;
                     }
                     if assist > 0 {
+                        self.obs(now, crate::obs::Hook::Assist { g, start: true });
                         self.start_piece(
                             g,
                             assist,
