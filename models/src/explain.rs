@@ -386,7 +386,7 @@ pub fn explain(log: &EventLog, q: Query) -> Vec<String> {
                 }
                 mark_work_sentence(t, cycle, &work)
             }
-            ObsEv::Count { .. } | ObsEv::M { .. } => continue,
+            ObsEv::Count { .. } | ObsEv::M { .. } | ObsEv::PState { .. } => continue,
         };
         out.push(sentence);
     }

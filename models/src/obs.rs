@@ -58,6 +58,17 @@ pub enum MEv {
     NetpollEnd,
 }
 
+/// What a P's track shows between goroutines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PStateEv {
+    /// `pidleput`: on the idle P list.
+    Idle,
+    /// `_Pgcstop`: stopped for a stop-the-world.
+    Stopped,
+    /// Running the scheduler or a goroutine again.
+    Busy,
+}
+
 /// Who did a GC cycle's mark work: CPU ns per kind of worker (from the cycle's accounting).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MarkWork {
@@ -161,6 +172,8 @@ pub enum ObsEv {
     },
     /// An M's state changed (spinning, parked, blocked in netpoll).
     M { t: Nanos, m: MId, what: MEv },
+    /// P's state for its track: idle (no G, no M), stopped for the world, or busy again.
+    PState { t: Nanos, p: PId, state: PStateEv },
     /// GC cycle `cycle` is over (the world runs again): who did its mark work.
     GcWork {
         t: Nanos,
@@ -197,7 +210,8 @@ impl ObsEv {
             | ObsEv::Count { t, .. }
             | ObsEv::Assist { t, .. }
             | ObsEv::M { t, .. }
-            | ObsEv::GcWork { t, .. } => t,
+            | ObsEv::GcWork { t, .. }
+            | ObsEv::PState { t, .. } => t,
         }
     }
 }
@@ -264,6 +278,10 @@ pub enum Hook {
     },
     /// The cycle just recorded (`gc.records`' last) and its mark work.
     GcWork,
+    PState {
+        p: PId,
+        state: PStateEv,
+    },
 }
 
 impl World {
@@ -404,6 +422,7 @@ impl World {
                     },
                 }
             }
+            Hook::PState { p, state } => ObsEv::PState { t: now, p, state },
             Hook::Gc { phase } => {
                 let counters = self.obs_counters(NIL);
                 let log = self.events.as_mut().expect("checked");

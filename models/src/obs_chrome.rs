@@ -1,7 +1,8 @@
 //! Chrome Trace Event / Perfetto JSON from the event log (`obs.rs`).
 //!
 //! Tracks: pid 1 "Ps" (one thread per P: each G's run as an `X` slice `G17`, GC mark workers as
-//! `GC worker`, a mark assist as `GC assist (G17)` nested in the G's slice), pid 2 "Ms" (one
+//! `GC worker`, a mark assist as `GC assist (G17)` nested in the G's slice, and between
+//! goroutines `idle` (on the idle P list) and `stopped` (stopped for a STW)), pid 2 "Ms" (one
 //! thread per M: `syscall G17`, `spinning`, `parked`, `netpoll`), pid 3 "Runtime" (GC phases,
 //! STW pauses, instants for steals, preemption requests, handoffs), flow arrows from
 //! `ready`/a steal to where the G next runs, and counters (heap live, goal, trigger, memory
@@ -20,7 +21,7 @@
 //!   assist), up to a switch cost before the slice it counts.
 
 use crate::gc::cycle::GC_WORKER_CLASS;
-use crate::obs::{Counters, EventLog, GcPhaseEv, MEv, ObsEv, PreemptBy};
+use crate::obs::{Counters, EventLog, GcPhaseEv, MEv, ObsEv, PStateEv, PreemptBy};
 use crate::sched::proc::RunSource;
 use crate::sched::types::NIL;
 use crate::sim::StwKind;
@@ -264,6 +265,8 @@ pub fn write_chrome_trace<W: Write>(
     };
     let mut open_p: Vec<Option<Open>> = Vec::new();
     let mut open_m: Vec<Option<(Nanos, MKind)>> = Vec::new();
+    // Per P: an open `idle` or `stopped` span (only while no goroutine slice is open).
+    let mut open_state: Vec<Option<(Nanos, &'static str)>> = Vec::new();
     // Goroutines in the middle of an assist (it continues when a preempted one runs again).
     let mut in_assist: BTreeSet<u64> = BTreeSet::new();
     let mut last_end_p: Vec<Nanos> = Vec::new();
@@ -297,8 +300,12 @@ pub fn write_chrome_trace<W: Write>(
                 let pi = p as usize;
                 grow(&mut open_p, pi);
                 grow(&mut last_end_p, pi);
+                grow(&mut open_state, pi);
                 if let Some(o) = open_p[pi].take() {
                     close_p(&mut wr, p, o, t, &mut last_end_p[pi])?;
+                }
+                if let Some((a, name)) = open_state[pi].take() {
+                    state_slice(&mut wr, p, name, a, start.min(t), &mut last_end_p[pi])?;
                 }
                 let worker = class == GC_WORKER_CLASS || src == RunSource::GcWorker;
                 let name = if worker {
@@ -449,6 +456,23 @@ pub fn write_chrome_trace<W: Write>(
                 }
             }
             ObsEv::GcWork { .. } => {}
+            ObsEv::PState { t, p, state } => {
+                let pi = p as usize;
+                grow(&mut open_p, pi);
+                grow(&mut last_end_p, pi);
+                grow(&mut open_state, pi);
+                if let Some((a, name)) = open_state[pi].take() {
+                    state_slice(&mut wr, p, name, a, t, &mut last_end_p[pi])?;
+                }
+                // Only between goroutines: a G still on the P (the STW initiator) keeps its slice.
+                if open_p[pi].is_none() {
+                    open_state[pi] = match state {
+                        PStateEv::Idle => Some((t, "idle")),
+                        PStateEv::Stopped => Some((t, "stopped")),
+                        PStateEv::Busy => None,
+                    };
+                }
+            }
             ObsEv::Stw { t, kind, start } => {
                 let name = stw_name(kind);
                 if start {
@@ -500,6 +524,11 @@ pub fn write_chrome_trace<W: Write>(
     for (pi, o) in open_p.iter_mut().enumerate() {
         if let Some(o) = o.take() {
             close_p(&mut wr, pi as u32, o, end, &mut last_end_p[pi])?;
+        }
+    }
+    for (pi, o) in open_state.iter_mut().enumerate() {
+        if let Some((a, name)) = o.take() {
+            state_slice(&mut wr, pi as u32, name, a, end, &mut last_end_p[pi])?;
         }
     }
     for (mi, o) in open_m.iter_mut().enumerate() {
@@ -570,6 +599,26 @@ fn close_p<W: Write>(
             );
             wr.raw(&s)?;
         }
+    }
+    *last_end = b;
+    Ok(())
+}
+
+/// An `idle` or `stopped` slice on P's track between goroutine slices; nothing if empty.
+fn state_slice<W: Write>(
+    wr: &mut Writer<'_, W>,
+    p: u32,
+    name: &str,
+    a: Nanos,
+    b: Nanos,
+    last_end: &mut Nanos,
+) -> io::Result<()> {
+    let a = a.max(*last_end);
+    if b <= a {
+        return Ok(());
+    }
+    if wr.slice(PID_P, p, name, a, b, "")? {
+        wr.track(PID_P, p, || format!("P{p}"));
     }
     *last_end = b;
     Ok(())

@@ -429,6 +429,18 @@ impl World {
         pp.activity = a;
         pp.activity_since = now.max(pp.activity_since);
         self.machine_activity(p, from, a, now);
+        if self.events.is_some() && from != a {
+            use crate::obs::PStateEv;
+            let state = match a {
+                PActivity::Idle => Some(PStateEv::Idle),
+                PActivity::Stopped => Some(PStateEv::Stopped),
+                _ if matches!(from, PActivity::Idle | PActivity::Stopped) => Some(PStateEv::Busy),
+                _ => None,
+            };
+            if let Some(state) = state {
+                self.obs(now, crate::obs::Hook::PState { p, state });
+            }
+        }
     }
 }
 

@@ -213,8 +213,12 @@ fn lane_spans_match_the_trace_slices() {
             .unwrap()
             .iter()
             .filter(|e| e["ph"] == "X" && e["pid"] == 1 && e["tid"] == p as u64)
-            // Assists nest inside their G's slice; the lanes draw the runs.
-            .filter(|e| !e["name"].as_str().unwrap().starts_with("GC assist"))
+            // Assists nest inside their G's slice, idle and stopped spans lie between the
+            // runs; the lanes draw the runs.
+            .filter(|e| {
+                let n = e["name"].as_str().unwrap();
+                !n.starts_with("GC assist") && n != "idle" && n != "stopped"
+            })
             .map(|e| (ns(&e["ts"]), ns(&e["ts"]) + ns(&e["dur"])))
             .collect();
         let spans: Vec<(i64, i64)> = lane
@@ -331,4 +335,45 @@ fn m_tracks_show_syscalls_spinning_and_parked() {
     let r = run("scenarios/validation/syscallblock.toml", None, true);
     let xs = x_slices(&trace(&r, (0, u64::MAX)));
     assert!(xs.iter().any(|s| s.0 == 2 && s.2.starts_with("syscall G")));
+}
+
+/// P tracks show `idle` (the P on the idle list) and `stopped` (a stop-the-world) between
+/// goroutine slices: a stopped span lies inside an STW on the Runtime track, and neither
+/// overlaps any other slice of its P.
+#[test]
+fn p_tracks_show_idle_and_stopped_between_goroutines() {
+    let r = run("scenarios/default.toml", None, true);
+    let xs = x_slices(&trace(&r, (0, u64::MAX)));
+    let states: Vec<_> = xs
+        .iter()
+        .filter(|s| s.0 == 1 && (s.2 == "idle" || s.2 == "stopped"))
+        .collect();
+    let stws: Vec<_> = xs.iter().filter(|s| s.0 == 3 && s.1 == 1).collect();
+    assert!(states.iter().any(|s| s.2 == "idle"), "idle spans");
+    assert!(states.iter().any(|s| s.2 == "stopped"), "stopped spans");
+    assert!(!stws.is_empty());
+    for s in &states {
+        if s.2 == "stopped" {
+            assert!(
+                stws.iter().any(|w| w.3 <= s.3 && s.4 <= w.4),
+                "stopped P{} {}..{} inside an STW",
+                s.1,
+                s.3,
+                s.4
+            );
+        }
+        for o in xs.iter().filter(|o| o.0 == 1 && o.1 == s.1 && *o != *s) {
+            assert!(
+                o.4 <= s.3 || s.4 <= o.3,
+                "P{}: {} {}..{} overlaps {} {}..{}",
+                s.1,
+                s.2,
+                s.3,
+                s.4,
+                o.2,
+                o.3,
+                o.4
+            );
+        }
+    }
 }
