@@ -17,6 +17,8 @@
 //!   next slice.
 //! - An M is in one state at a time on its track: a new state (syscall, spinning, parked,
 //!   netpoll) ends the one before. Spinning and parked spans of 0 ns are left out.
+//! - With `--trace-window`, the heap, global-runq and `GC CPU` counters open at the window's
+//!   start with the values they had then (per-P runq counters start at their first change).
 //! - The `GC CPU` counter changes at the scheduling decision (a worker) or the allocation (an
 //!   assist), up to a switch cost before the slice it counts.
 
@@ -59,6 +61,10 @@ struct Writer<'a, W: Write> {
     /// Per P: bit 0 a GC worker runs, bit 1 an assist runs; and how many Ps have either.
     gc_busy: Vec<u8>,
     gc_ps: u32,
+    /// The counters' values before the window: written at its start, so a window opens with
+    /// them instead of an empty counter track (`GC CPU`, then heap and global runq).
+    gc_ps_seen: bool,
+    heap_before: Option<Counters>,
 }
 
 /// What an M's open slice is.
@@ -90,6 +96,7 @@ impl<W: Write> Writer<'_, W> {
         if before == after {
             return Ok(());
         }
+        let was = self.gc_ps;
         if after {
             self.gc_ps += 1;
         } else {
@@ -97,6 +104,16 @@ impl<W: Write> Writer<'_, W> {
         }
         if t < self.win.0 || t > self.win.1 {
             return Ok(());
+        }
+        if !self.gc_ps_seen {
+            self.gc_ps_seen = true;
+            if t > self.win.0 {
+                let s = format!(
+                    r#"{{"ph":"C","name":"GC CPU","pid":{PID_RT},"tid":{TID_GC},"ts":{},"args":{{"Ps":{was}}}}}"#,
+                    us(self.win.0)
+                );
+                self.raw(&s)?;
+            }
         }
         let s = format!(
             r#"{{"ph":"C","name":"GC CPU","pid":{PID_RT},"tid":{TID_GC},"ts":{},"args":{{"Ps":{}}}}}"#,
@@ -184,8 +201,17 @@ impl<W: Write> Writer<'_, W> {
         self.raw(&s)
     }
     fn counters(&mut self, t: Nanos, c: &Counters, p: Option<u32>) -> io::Result<()> {
-        if t < self.win.0 || t > self.win.1 {
+        if t < self.win.0 {
+            self.heap_before = Some(*c);
             return Ok(());
+        }
+        if t > self.win.1 {
+            return Ok(());
+        }
+        if let Some(b) = self.heap_before.take()
+            && t > self.win.0
+        {
+            self.counters(self.win.0, &b, None)?;
         }
         let ts = us(t);
         let s = format!(
@@ -262,6 +288,8 @@ pub fn write_chrome_trace<W: Write>(
         tracks: BTreeMap::new(),
         gc_busy: Vec::new(),
         gc_ps: 0,
+        gc_ps_seen: false,
+        heap_before: None,
     };
     let mut open_p: Vec<Option<Open>> = Vec::new();
     let mut open_m: Vec<Option<(Nanos, MKind)>> = Vec::new();

@@ -175,6 +175,27 @@ fn a_window_keeps_the_trace_small_and_valid() {
             );
         }
     }
+    // The counter tracks open at the window's start with the values they had then, and the
+    // GC CPU one equals the last value written before the window in the full trace.
+    let counters = |d: &Value, name: &str| -> Vec<(i64, Value)> {
+        d["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["ph"] == "C" && e["name"] == name)
+            .map(|e| (ns(&e["ts"]), e["args"].clone()))
+            .collect()
+    };
+    let full_doc: Value = serde_json::from_slice(&full).unwrap();
+    for name in ["heap", "GC CPU"] {
+        let first = counters(&doc, name);
+        assert_eq!(first.first().map(|c| c.0), Some(500_000_000), "{name}");
+        let before = counters(&full_doc, name)
+            .into_iter()
+            .rfind(|c| c.0 <= 500_000_000)
+            .expect("a value before the window");
+        assert_eq!(first[0].1, before.1, "{name} at the window's start");
+    }
 }
 
 #[test]
