@@ -1065,6 +1065,12 @@ fn computed_parameters() {
             every: Dur(200_000_000)
         }
     ));
+    // A parameter named like a unit is still a parameter when the rest is no expression.
+    let unitlike = base
+        .replace("b = 5", "b = 5\ns = 2")
+        .replace("count = 2", "count = \"= b + s\"");
+    let sc = parse_scenario(&unitlike, "svc.toml", &[]).unwrap().scenario;
+    assert_eq!(sc.goroutines[0].count, 7);
     // A pace of zero is an error naming the field.
     let zero = paced.replace("= 1000 / b ms", "0s");
     let e = parse_scenario(&zero, "svc.toml", &[])

@@ -454,13 +454,22 @@ fn substitute(
                         None => Err(format!("unknown parameter `{name}` in expression `{src}`")),
                     }
                 };
-                // `"= 1000 / rate ms"`: an expression followed by a unit gives a quantity.
-                let (src, unit) = match src.trim_end().rsplit_once(' ') {
-                    Some((head, u)) if UNITS.contains(&u) => (head, Some(u)),
-                    _ => (src, None),
+                // `"= 1000 / rate ms"`: an expression followed by a unit gives a quantity (a
+                // trailing word that only reads as a unit when the rest is an expression, so
+                // a parameter named `s` still works in `"= a + s"`).
+                let with_unit = match src.trim_end().rsplit_once(' ') {
+                    Some((head, u)) if UNITS.contains(&u) => {
+                        super::expr::eval(head, &lookup).ok().map(|v| (v, Some(u)))
+                    }
+                    _ => None,
                 };
-                let value =
-                    super::expr::eval(src, &lookup).map_err(|m| loc.error(path, m, None))?;
+                let (value, unit) = match with_unit {
+                    Some(x) => x,
+                    None => (
+                        super::expr::eval(src, &lookup).map_err(|m| loc.error(path, m, None))?,
+                        None,
+                    ),
+                };
                 let whole = value.fract() == 0.0 && value.abs() < 9.0e15;
                 *v = match (unit, whole) {
                     (Some(u), true) => Value::String(format!("{}{u}", value as i64)),
