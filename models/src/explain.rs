@@ -223,8 +223,9 @@ pub fn explain(log: &EventLog, q: Query) -> Vec<String> {
                 }
                 match by {
                     PreemptBy::Sysmon => format!(
-                        "{}: G{goid} was running on P{p} for {}; sysmon (`retake`) requested preemption (`preemptone`).",
+                        "{}: {} was running on P{p} for {}; sysmon (`retake`) requested preemption (`preemptone`).",
                         fmt_t(t),
+                        g_name(goid, false),
                         fmt_ms(ran)
                     ),
                     PreemptBy::Stw => format!(
