@@ -21,7 +21,6 @@ use models::sim::RunOptions;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use rayon::prelude::*;
-use std::io::IsTerminal;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -446,15 +445,10 @@ struct Bar(Option<indicatif::ProgressBar>);
 
 impl Bar {
     fn new(cases: u32) -> Bar {
-        Bar(std::io::stderr().is_terminal().then(|| {
-            let b = indicatif::ProgressBar::new(u64::from(cases));
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} cases  {wide_msg}")
-            {
-                b.set_style(style);
-            }
-            b
-        }))
+        Bar(crate::out::terminal_bar(
+            u64::from(cases),
+            "{bar:30} {pos}/{len} cases  {wide_msg}",
+        ))
     }
     fn case_done(&self) {
         if let Some(b) = &self.0 {

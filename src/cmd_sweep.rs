@@ -17,7 +17,7 @@ use models::timeline::Timeline;
 use plots::data::{Axis, GOGC, GOMAXPROCS, GOMEMLIMIT, Grid, Metrics, Row, header};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -370,15 +370,10 @@ struct Progress {
 
 impl Progress {
     fn new(total: usize, skipped: usize) -> Progress {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let b = indicatif::ProgressBar::new(total as u64);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} runs  ETA {eta}  {wide_msg}",
-            ) {
-                b.set_style(style);
-            }
-            b
-        });
+        let bar = crate::out::terminal_bar(
+            total as u64,
+            "{bar:30} {pos}/{len} runs  ETA {eta}  {wide_msg}",
+        );
         if skipped > 0 {
             eprintln!("sweep: {skipped} runs already in results.csv, {total} to run");
         }

@@ -5,6 +5,19 @@ use models::report::Summary;
 use std::io::Write;
 use std::path::Path;
 
+/// A progress bar of `len` steps on stderr when it is a terminal (stdout, where results go,
+/// never changes with it); `None` otherwise.
+pub fn terminal_bar(len: u64, template: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal().then(|| {
+        let b = indicatif::ProgressBar::new(len);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+            b.set_style(style);
+        }
+        b
+    })
+}
+
 /// Writes `bytes` to `path` through a temp file and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");

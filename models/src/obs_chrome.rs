@@ -189,6 +189,14 @@ impl<W: Write> Writer<'_, W> {
         self.raw(&s)?;
         Ok(true)
     }
+    /// An `X` slice on P `p`'s track (named in the metadata once it has one).
+    fn p_slice(&mut self, p: u32, name: &str, a: Nanos, b: Nanos, args: &str) -> io::Result<bool> {
+        let shown = self.slice(PID_P, p, name, a, b, args)?;
+        if shown {
+            self.track(PID_P, p, || format!("P{p}"));
+        }
+        Ok(shown)
+    }
     fn instant(&mut self, tid: u32, name: &str, t: Nanos, args: &str) -> io::Result<()> {
         if t < self.win.0 || t > self.win.1 {
             return Ok(());
@@ -618,15 +626,14 @@ fn close_p<W: Write>(
         wr.gc_set(p, GC_WORKER_BIT, false, t)?;
     }
     let args = format!(r#","args":{{"from":"{}"}}"#, src_name(o.src));
-    if wr.slice(PID_P, p, &o.name, a, b, &args)? {
-        wr.track(PID_P, p, || format!("P{p}"));
-        if let Some(id) = o.flow {
-            let s = format!(
-                r#"{{"ph":"f","bp":"e","name":"run","cat":"flow","id":{id},"pid":{PID_P},"tid":{p},"ts":{}}}"#,
-                us(a)
-            );
-            wr.raw(&s)?;
-        }
+    if wr.p_slice(p, &o.name, a, b, &args)?
+        && let Some(id) = o.flow
+    {
+        let s = format!(
+            r#"{{"ph":"f","bp":"e","name":"run","cat":"flow","id":{id},"pid":{PID_P},"tid":{p},"ts":{}}}"#,
+            us(a)
+        );
+        wr.raw(&s)?;
     }
     *last_end = b;
     Ok(())
@@ -645,9 +652,7 @@ fn state_slice<W: Write>(
     if b <= a {
         return Ok(());
     }
-    if wr.slice(PID_P, p, name, a, b, "")? {
-        wr.track(PID_P, p, || format!("P{p}"));
-    }
+    wr.p_slice(p, name, a, b, "")?;
     *last_end = b;
     Ok(())
 }
@@ -663,15 +668,7 @@ fn assist_slice<W: Write>(
     if b <= a {
         return Ok(());
     }
-    if wr.slice(
-        PID_P,
-        p,
-        &format!("GC assist (G{goid})"),
-        a,
-        b,
-        r#","args":{"fn":"gcAssistAlloc"}"#,
-    )? {
-        wr.track(PID_P, p, || format!("P{p}"));
-    }
+    let name = format!("GC assist (G{goid})");
+    wr.p_slice(p, &name, a, b, r#","args":{"fn":"gcAssistAlloc"}"#)?;
     Ok(())
 }

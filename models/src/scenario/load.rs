@@ -410,10 +410,14 @@ fn is_param_name(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// Units a computed value may end with (`"= 1000 / rate ms"`): durations and sizes.
-const UNITS: &[&str] = &[
-    "ns", "us", "µs", "ms", "s", "B", "KiB", "MiB", "GiB", "TiB", "KB", "kB", "MB", "GB", "TB",
-];
+/// A unit a computed value may end with (`"= 1000 / rate ms"`): any duration or size unit
+/// the unit parsers accept.
+fn is_unit(u: &str) -> bool {
+    let one = format!("1{u}");
+    !u.is_empty()
+        && u.chars().all(char::is_alphabetic)
+        && (crate::units::parse_duration(&one).is_ok() || crate::units::parse_bytes(&one).is_ok())
+}
 
 /// Replaces `"$name"` values and `"${name}"` inside strings with `[params]` values, recording
 /// which paths got their value from which parameter.
@@ -458,7 +462,7 @@ fn substitute(
                 // trailing word that only reads as a unit when the rest is an expression, so
                 // a parameter named `s` still works in `"= a + s"`).
                 let with_unit = match src.trim_end().rsplit_once(' ') {
-                    Some((head, u)) if UNITS.contains(&u) => {
+                    Some((head, u)) if is_unit(u) => {
                         super::expr::eval(head, &lookup).ok().map(|v| (v, Some(u)))
                     }
                     _ => None,
