@@ -1,13 +1,12 @@
 //! The GC in the simulation against real Go 1.27 (`shared/reference/realgo`, gcsteady).
 //!
 //! What lands today: the heap goal over the previous marked heap for every published row
-//! (the pacer formula with stacks and globals, within 1 %), the steady-phase cycle counts where
-//! marking is cheap (pointer-free live heap at GOMAXPROCS=2) within 15 %, and the direction of
-//! every GOMAXPROCS and pointer-free/pointerful difference (one known miss, explained). Every
-//! row's cycle count is printed next to Go's; pointerful heaps at low GOGC, GOMAXPROCS=1 and
-//! classic marking miss by more than 15 % (see the issue note). The paced runs (128 MiB/s,
-//! the regime of a service with idle time) are predicted within 15 % on cycles and 0.03 on GC
-//! CPU without any constant fitted to them.
+//! (the pacer formula with stacks and globals, within 1 %), the steady-phase cycle count
+//! within 15 % on 10 of the 18 unpaced rows (every row not in `CYCLE_MISSES`, which names the
+//! 8 that miss and why), and the direction of every GOMAXPROCS and pointer-free/pointerful
+//! difference (one known miss, explained). Every row's cycle count is printed next to Go's.
+//! The paced runs (128 MiB/s, the regime of a service with idle time) are predicted within
+//! 15 % on cycles and 0.03 on GC CPU without any constant fitted to them.
 
 mod common;
 use common::*;
@@ -40,8 +39,31 @@ fn steady_run(row: &std::collections::BTreeMap<String, String>) -> (u32, f64) {
     (steady.gc_cycles, mean)
 }
 
+/// The unpaced rows whose steady-phase cycle count misses Go's by more than 15 %.
+/// - GOGC=100 P=1 pointer-free (23 vs 30): at P=1 a mark ends when sysmon preempts the
+///   mutator and the fractional worker finishes the work; Go's marks settle at 4.5 ms, the
+///   model's at ~9.5 ms, so more is allocated black.
+/// - GOGC=25 P=2 pointerful (59 vs 71) and classic GOGC=25 P=2 (27 vs 37): the GC CPU
+///   limiter's bucket fills and switches assists off ~10 cycles earlier than in Go.
+/// - GOGC=400 pointerful P=1 (2 vs 3) and P=2 (4 vs 5), pointer-free P=1 (5 vs 7), classic
+///   P=1 (2 vs 1): counts of a few cycles, where one cycle is over 15 %. Go's pointerful P=1
+///   run also slows its mutator 4× for ~0.9 s (1908 ms steady vs the model's ~700).
+/// - Classic GOGC=100 P=1 (12 vs 5): Go's classic mark at P=1 cannot keep up, its heap
+///   overshoots the goal 2.4× and cycles run back to back far above the goal; the model's
+///   overshoot is smaller.
+const CYCLE_MISSES: &[&str] = &[
+    "gogc GOGC=100 P=1 ptr=False",
+    "gogc GOGC=25 P=2 ptr=True",
+    "gogc GOGC=400 P=1 ptr=False",
+    "gogc GOGC=400 P=1 ptr=True",
+    "gogc GOGC=400 P=2 ptr=True",
+    "nogreentea GOGC=100 P=1 ptr=True",
+    "nogreentea GOGC=25 P=2 ptr=True",
+    "nogreentea GOGC=400 P=1 ptr=True",
+];
+
 #[test]
-fn gcsteady_goal_ratio_and_cheap_mark_cycle_counts() {
+fn gcsteady_goal_ratio_and_cycle_counts() {
     let mut report = String::new();
     let mut failures = Vec::new();
     // (variant, GOGC, P, ptr) → (model cycles, real cycles), for the direction checks.
@@ -80,9 +102,11 @@ fn gcsteady_goal_ratio_and_cheap_mark_cycle_counts() {
             ),
             (cycles as f64, real_cycles),
         );
-        let cheap_mark = row["arg_ptr"] == "False" && row["GOMAXPROCS"] == "2";
-        if cheap_mark && (cycles as f64 - real_cycles).abs() / real_cycles > 0.15 {
-            failures.push(format!("{key}: {cycles} cycles vs {real_cycles}"));
+        let lands = (cycles as f64 - real_cycles).abs() / real_cycles <= 0.15;
+        match (lands, CYCLE_MISSES.contains(&key.as_str())) {
+            (false, false) => failures.push(format!("{key}: {cycles} cycles vs {real_cycles}")),
+            (true, true) => failures.push(format!("{key} now lands: take it off CYCLE_MISSES")),
+            _ => {}
         }
     }
     // The direction of every GOMAXPROCS and pointer-free/pointerful difference that Go shows

@@ -595,6 +595,22 @@ fn mistakes_name_file_line_field_and_suggest() {
         ),
         (
             "[params]",
+            "[costs]\nsweep_per_page = \"5s\"\n[params]",
+            9,
+            "costs.sweep_per_page",
+            "at most 1s",
+            None,
+        ),
+        (
+            "[params]",
+            "[costs]\nmark_alloc_per_object = \"2s\"\n[params]",
+            9,
+            "costs.mark_alloc_per_object",
+            "at most 1s",
+            None,
+        ),
+        (
+            "[params]",
             "[limits]\nmax_threads = 0\n[params]",
             9,
             "limits.max_threads",

@@ -297,6 +297,26 @@ fn assists_are_slices_inside_their_goroutine_and_gc_cpu_counts_them() {
             "{name} {a}..{b} inside a {g} slice on P{tid}"
         );
     }
+    // Assists happen only during mark: proportional sweeping before a cycle is the
+    // goroutine's own work, not an assist.
+    let cycles: Vec<(i64, i64)> = r
+        .world
+        .gc
+        .records
+        .iter()
+        .map(|c| {
+            let a = c.start_ns as i64;
+            (a, a + (c.stw1_ns + c.mark_ns + c.stw2_ns) as i64)
+        })
+        .collect();
+    for (_, _, name, a, b) in &assists {
+        assert!(
+            cycles
+                .iter()
+                .any(|&(s, e)| s - 1000 <= *a && *b <= e + 1000),
+            "{name} {a}..{b} lies in a GC cycle's mark"
+        );
+    }
     // Every assist the log saw end is drawn (an assist preempted midway is drawn in pieces).
     let log = r.world.events.as_ref().unwrap();
     let ended = log

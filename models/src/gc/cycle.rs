@@ -19,14 +19,18 @@
 //! - Workers run in pieces of `WORKER_QUANTUM` of CPU and decide between pieces whether to go on
 //!   (fractional: above 1.2× its goal; idle: other work appeared), as `pollWork` and
 //!   `pollFractionalWorkerExit` do between drain batches.
-//! - The mutator runs at the same speed during mark as outside it: the write barrier
-//!   (`gcWriteBarrier`, `wbBufFlush`), `gcmarknewobject` and the cache traffic of marking are
-//!   not charged to it. In real Go the mutator gets less done during a long mark (gcsteady
-//!   pointerful, GOGC=25, P=2: 12.4 MiB allocated per 34.5 ms mark against the model's 18):
-//!   Go's workers and assists fill ~96 % of the Ps' time during mark (its fractional workers
-//!   17–23 ms per cycle), the model's ~87 % (10–17 ms). A flat cost per object allocated
-//!   during mark does not explain it: it would also slow the pointer-free runs, whose garbage
-//!   is the same (see the issue note).
+//! - During mark each allocated object costs its goroutine `costs.mark_alloc_per_object` of
+//!   CPU beyond the scenario's own (allocate-black in `gcmarknewobject`, and the write barrier
+//!   on the store that publishes the pointer, `wbBufFlush1` shading old and new values), paid
+//!   per alloc batch after the assist the batch owes. It is one flat price whatever the
+//!   program stores; cache interference between marking and the mutator is not modelled apart
+//!   from it. A Go 1.27 execution trace of gcsteady (2 vCPUs) shows the mutator allocating
+//!   0.5–0.6× as fast during mark as outside it, pointer-free and pointerful alike.
+//! - In the unpaced pointerful GOGC=25 gcsteady runs Go stays ~55 cycles (P=2) in a stable
+//!   regime, until the GC CPU limiter's bucket (assist time plus 25 % of the mark's wall time,
+//!   less mutator time) fills; then assists switch off and cycles grow long and large. The
+//!   model reproduces both regimes but switches ~10 cycles earlier: its assists take ~30 ms of
+//!   a stable cycle against Go's ~24, with the same total mark CPU.
 
 use super::pacer::{GC_OVER_ASSIST_WORK, GcController, TriggerKind};
 use crate::heap::Heap;
@@ -58,6 +62,22 @@ pub const G_STRUCT_SCAN: u64 = G_STRUCT_BYTES / 5;
 
 /// `gc_assist_alloc`'s answer when the G must park on the assist queue.
 pub const ASSIST_PARK: Nanos = Nanos::MAX;
+
+/// What a `mallocgc` batch costs the allocating G.
+#[derive(Debug, Clone, Copy)]
+pub struct Malloc {
+    /// CPU of the mark assist it owes (`gcAssistAlloc`), or [`ASSIST_PARK`].
+    pub assist: Nanos,
+    /// Its own CPU beyond the scenario's compute: proportional sweeping
+    /// (`deductSweepCredit`) outside mark, allocate-black and the write barrier during mark
+    /// (`costs.mark_alloc_per_object`). Not GC time: the limiter and gctrace count it as
+    /// mutator time, as the runtime does.
+    pub own: Nanos,
+    /// The trigger was reached: the caller runs `gcStart`.
+    pub start: bool,
+    /// Objects allocated (fewer than asked when the trigger was reached part-way).
+    pub objects: u64,
+}
 
 /// CPU a worker runs before re-checking whether to go on.
 pub const WORKER_QUANTUM: Nanos = 100_000;
@@ -324,8 +344,7 @@ impl World {
     }
 
     /// `mallocgc` for the running G: counts the allocation, holds it for its lifetime, tests
-    /// the trigger, and returns the CPU of the assist it owes and whether the trigger was
-    /// reached (the caller then runs `gc_start`).
+    /// the trigger, and says what the G owes for it (see [`Malloc`]).
     pub fn mallocgc(
         &mut self,
         g: GId,
@@ -334,7 +353,7 @@ impl World {
         scan: f64,
         life: Hold,
         now: Nanos,
-    ) -> (Nanos, bool, u64) {
+    ) -> Malloc {
         let m = self.gs[g as usize].m;
         let p = self.ms[m as usize].p as usize;
         let trigger = if self.gc.phase == GcPhase::Off {
@@ -372,13 +391,13 @@ impl World {
         let c = &mut self.gc.ctrl;
         c.heap_live += a.heap_live;
         self.gc.peak_heap = self.gc.peak_heap.max(c.heap_live);
-        let mut assist = 0;
+        let (mut assist, mut own) = (0, 0);
         match self.gc.phase {
             GcPhase::Off => {
                 c.heap_scan += a.scan;
                 // Sweeping and assists never overlap: sweeping ends before a cycle starts.
                 if a.heap_live > 0 {
-                    assist = self.deduct_sweep_credit(a.heap_live);
+                    own = self.deduct_sweep_credit(a.heap_live);
                 }
             }
             GcPhase::Mark => {
@@ -386,13 +405,19 @@ impl World {
                 if a.heap_live > 0 {
                     c.revise();
                 }
+                own = a.objects.saturating_mul(self.costs.mark_alloc_per_object.0);
                 assist = self.gc_assist_alloc(g, a.bytes as i64, now);
             }
             _ => self.gc.black += a.bytes,
         }
         let start =
             a.check_trigger && self.gc.phase == GcPhase::Off && self.gc.ctrl.heap_live >= trigger;
-        (assist, start, a.objects)
+        Malloc {
+            assist,
+            own,
+            start,
+            objects: a.objects,
+        }
     }
 
     /// `gcAssistAlloc`: pay for `bytes` of allocation during mark with scan work (stealing

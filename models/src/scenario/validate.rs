@@ -395,6 +395,10 @@ pub fn validate(s: &Scenario) -> Check {
         ("netpoll", c.netpoll),
         ("mark_per_kib_greentea", c.mark_per_kib_greentea),
         ("mark_per_kib_classic", c.mark_per_kib_classic),
+        ("sweep_per_page", c.sweep_per_page),
+        ("mark_alloc_per_object", c.mark_alloc_per_object),
+        ("scavenge_per_page", c.scavenge_per_page),
+        ("stack_copy_per_kib", c.stack_copy_per_kib),
         ("gc_stw_work", c.gc_stw_work),
     ] {
         if v.0 > 1_000_000_000 {

@@ -134,6 +134,9 @@ pub struct G {
     /// Scan work of the assist it is performing (left to do, and in the current piece).
     pub assist_pending: i64,
     pub assist_piece: i64,
+    /// The allocating G's own CPU for its last `mallocgc` batch (sweep credit or
+    /// allocate-black), run after the assist that batch owes.
+    pub alloc_cpu_after: Nanos,
     /// `pace` op: the origin (creation or last `phase` op) and the paces done since.
     pub pace_origin: Nanos,
     pub pace_n: u64,
@@ -174,6 +177,7 @@ impl G {
             owned_g: (0, 0),
             assist_pending: 0,
             assist_piece: 0,
+            alloc_cpu_after: 0,
             pace_origin: 0,
             pace_n: 0,
         }

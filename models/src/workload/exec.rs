@@ -271,7 +271,9 @@ impl World {
                         return;
                     }
                     crate::gc::cycle::AssistNext::MarkDone => {
-                        // Its assist finished the mark work: gcMarkDone.
+                        // Its assist finished the mark work: gcMarkDone. (The batch's own
+                        // allocate-black CPU is dropped here: one batch per cycle.)
+                        self.gs[g as usize].alloc_cpu_after = 0;
                         self.gs[g as usize].op_iter = 0;
                         self.advance(g);
                         self.g_stops(g, now);
@@ -279,6 +281,12 @@ impl World {
                         return;
                     }
                     crate::gc::cycle::AssistNext::Done => {
+                        let own = std::mem::take(&mut self.gs[g as usize].alloc_cpu_after);
+                        if own > 0 {
+                            let calls = Some(super::program::DEFAULT_CALLS_EVERY);
+                            self.start_piece(g, own, calls, false, now);
+                            return;
+                        }
                         self.gs[g as usize].op_iter = 0;
                         self.advance(g);
                     }
@@ -288,7 +296,11 @@ impl World {
                         Hold::Until(d) => Hold::Until(now.saturating_add(d)),
                         h => h,
                     };
-                    let (assist, start, done) = self.mallocgc(g, size, n, scan, hold, now);
+                    let a = self.mallocgc(g, size, n, scan, hold, now);
+                    let (assist, start, done) = (a.assist, a.start, a.objects);
+                    // The G's own allocation CPU runs once what this batch caused (an assist,
+                    // a park on the assist queue, a GC start or mark termination) is over.
+                    self.gs[g as usize].alloc_cpu_after = a.own;
                     self.gs[g as usize].op_started = true;
                     // If the trigger was reached part-way, the rest is allocated after gcStart.
                     let gg = &mut self.gs[g as usize];
@@ -325,6 +337,12 @@ impl World {
                             false,
                             now,
                         );
+                        return;
+                    }
+                    let own = std::mem::take(&mut self.gs[g as usize].alloc_cpu_after);
+                    if own > 0 {
+                        let calls = Some(super::program::DEFAULT_CALLS_EVERY);
+                        self.start_piece(g, own, calls, false, now);
                         return;
                     }
                     self.advance(g);
