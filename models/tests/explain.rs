@@ -3,26 +3,30 @@
 
 use models::explain::{Query, explain, fmt_mib, fmt_ms, fmt_t};
 use models::obs::{EventLog, GcPhaseEv, ObsEv, PreemptBy};
-use models::run::run_scenario;
+use models::run::{RunResult, run_scenario};
 use models::scenario::load_scenario;
 use models::sim::RunOptions;
 use std::path::PathBuf;
 
-fn log_of(rel: &str, sets: &[&str]) -> EventLog {
+/// A run of the scenario at `rel` (from the repo root) with its event log kept.
+fn run_logged(rel: &str, sets: &[&str]) -> RunResult {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join(rel);
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     let sc = load_scenario(&path, &sets).expect("loads").scenario;
-    let r = run_scenario(
+    run_scenario(
         &sc,
         RunOptions {
             event_log: true,
             ..Default::default()
         },
     )
-    .expect("runs");
-    r.world.events.expect("log kept")
+    .expect("runs")
+}
+
+fn log_of(rel: &str, sets: &[&str]) -> EventLog {
+    run_logged(rel, sets).world.events.expect("log kept")
 }
 
 #[test]
@@ -145,17 +149,7 @@ fn a_gc_trigger_is_told_with_the_pacer_figures() {
 #[test]
 fn who_did_the_mark_work_is_told_from_the_cycle_accounting() {
     // gcstep on one P: dedicated and fractional workers, idle workers and assists all mark.
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/validation/gcstep.toml");
-    let sc = load_scenario(&path, &[]).expect("loads").scenario;
-    let r = run_scenario(
-        &sc,
-        RunOptions {
-            event_log: true,
-            ..Default::default()
-        },
-    )
-    .expect("runs");
+    let r = run_logged("scenarios/validation/gcstep.toml", &[]);
     let log = r.world.events.as_ref().expect("log kept");
     let records = &r.world.gc.records;
     let works: Vec<_> = log

@@ -71,6 +71,24 @@ fn durs(d: &DurDist, path: &str) -> Check {
     dist_u64(d, path, |x: Dur| x.0, DAY, "duration")
 }
 
+/// An allocation's object size (at most 1 TiB) and pointer fraction (in [0, 1]).
+fn size_scan(size: &Dist<crate::units::Bytes>, scan: f64, p: &str) -> Check {
+    dist_u64(
+        size,
+        &format!("{p}.size"),
+        |b: crate::units::Bytes| b.0,
+        TIB,
+        "size",
+    )?;
+    if !(0.0..=1.0).contains(&scan) {
+        return fail(
+            format!("{p}.scan"),
+            format!("scan is a fraction in [0, 1], got {scan}"),
+        );
+    }
+    Ok(())
+}
+
 fn unique<'a>(names: impl Iterator<Item = &'a str>, list: &str) -> Check {
     let mut seen: Vec<&str> = Vec::new();
     for (i, n) in names.enumerate() {
@@ -154,22 +172,10 @@ fn ops(list: &[Op], path: &str, n: &Names, limits: &Limits, depth: usize) -> Che
                 lifetime,
                 scan,
             } => {
-                dist_u64(
-                    size,
-                    &format!("{p}.size"),
-                    |b: crate::units::Bytes| b.0,
-                    TIB,
-                    "size",
-                )?;
+                size_scan(size, *scan, &p)?;
                 dist_u64(count, &format!("{p}.count"), |c: u64| c, 1 << 32, "count")?;
                 if let Lifetime::For(d) = lifetime {
                     durs(d, &format!("{p}.lifetime"))?;
-                }
-                if !(0.0..=1.0).contains(scan) {
-                    return fail(
-                        format!("{p}.scan"),
-                        format!("scan is a fraction in [0, 1], got {scan}"),
-                    );
                 }
             }
             Op::Syscall { time, .. } | Op::Io { time } | Op::Sleep { time } => {
@@ -207,19 +213,7 @@ fn ops(list: &[Op], path: &str, n: &Names, limits: &Limits, depth: usize) -> Che
             }
             Op::PoolGet { pool, size, scan } => {
                 refers(pool, &n.pools, format!("{p}.pool"), "pool", "pools")?;
-                dist_u64(
-                    size,
-                    &format!("{p}.size"),
-                    |b: crate::units::Bytes| b.0,
-                    TIB,
-                    "size",
-                )?;
-                if !(0.0..=1.0).contains(scan) {
-                    return fail(
-                        format!("{p}.scan"),
-                        format!("scan is a fraction in [0, 1], got {scan}"),
-                    );
-                }
+                size_scan(size, *scan, &p)?;
             }
             Op::PoolPut { pool, max_size } => {
                 refers(pool, &n.pools, format!("{p}.pool"), "pool", "pools")?;
