@@ -24,12 +24,11 @@ fn steady_run(row: &std::collections::BTreeMap<String, String>) -> (u32, f64, f6
         sets.push("gc.mark=\"classic\"".into());
     }
     let r = run_file("scenarios/validation/gcsteady.toml", &sets);
-    let steady = r
-        .summary
-        .phases
-        .iter()
-        .find(|p| p.name == "steady")
-        .expect("steady phase");
+    let phase = |name: &str| {
+        let p = r.summary.phases.iter().find(|p| p.name == name);
+        p.unwrap_or_else(|| panic!("no {name} phase"))
+    };
+    let steady = phase("steady");
     let ratios: Vec<f64> = r
         .world
         .gc
@@ -39,25 +38,24 @@ fn steady_run(row: &std::collections::BTreeMap<String, String>) -> (u32, f64, f6
         .map(|c| c.goal_over_prev_marked)
         .collect();
     let mean = ratios.iter().sum::<f64>() / ratios.len().max(1) as f64;
-    let build = r
-        .summary
-        .phases
-        .iter()
-        .find(|p| p.name == "build")
-        .expect("build phase");
+    let build = phase("build");
     let build_ms = (build.end_ns - build.start_ns) as f64 / 1e6;
     (steady.gc_cycles, mean, build_ms)
 }
 
-/// Go's median build-phase wall time (ms) over the reps of one gcsteady configuration.
-fn real_build_ms(runs: &[std::collections::BTreeMap<String, String>], key: &[&str; 5]) -> f64 {
-    let cols = ["variant", "GOGC", "GOMAXPROCS", "arg_ptr", "group"];
+/// Go's median build-phase wall time (ms) over the reps (`gc_runs.csv`) of the configuration
+/// of a `gc_summary.csv` row.
+fn real_build_ms(
+    runs: &[std::collections::BTreeMap<String, String>],
+    row: &std::collections::BTreeMap<String, String>,
+) -> f64 {
+    let cols = ["group", "variant", "GOGC", "GOMAXPROCS", "arg_ptr"];
     let mut ms: Vec<f64> = runs
         .iter()
-        .filter(|r| cols.iter().zip(key).all(|(c, v)| r[*c] == *v))
+        .filter(|r| cols.iter().all(|c| r[*c] == row[*c]))
         .map(|r| num(r, "build_ms"))
         .collect();
-    assert!(!ms.is_empty(), "no gc_runs rows for {key:?}");
+    assert!(!ms.is_empty(), "no gc_runs rows for {row:?}");
     ms.sort_by(f64::total_cmp);
     ms[ms.len() / 2]
 }
@@ -106,16 +104,7 @@ fn gcsteady_goal_ratio_and_cycle_counts() {
             "{} GOGC={} P={} ptr={}",
             row["variant"], row["GOGC"], row["GOMAXPROCS"], row["arg_ptr"]
         );
-        let real_build = real_build_ms(
-            &runs,
-            &[
-                &row["variant"],
-                &row["GOGC"],
-                &row["GOMAXPROCS"],
-                &row["arg_ptr"],
-                "gcsteady",
-            ],
-        );
+        let real_build = real_build_ms(&runs, &row);
         report += &format!(
             "{key}: build ms real {real_build:.0} model {build_ms:.0}; \
              steady cycles real {real_cycles} model {cycles}; goal/prev marked model {ratio:.4}"
