@@ -238,8 +238,12 @@ fn cpu_quota_throttling_scenario_p99_jumps_with_32_procs() {
     assert_eq!(m(&aware), 0);
     assert_eq!(m(&p4), 0);
     let p99 = |r: &RunResult| r.summary.latency_ns.p99;
+    // A throttled period stalls every thread for the rest of it (the quota of 400 ms of CPU
+    // runs out after ~12.5 ms with 32 threads): tens of ms on top of whatever the quota-aware
+    // run's tail is (GC marks of the 256 MiB cache set that: write barriers on the requests'
+    // pointer stores and the dedicated worker load its 4 Ps).
     assert!(
-        p99(&p32) > 4 * p99(&aware),
+        p99(&p32) > p99(&aware) + 25_000_000,
         "p99 {} with 32 Ps vs {} quota-aware",
         p99(&p32),
         p99(&aware)

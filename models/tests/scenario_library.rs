@@ -256,8 +256,8 @@ fn long_syscalls_lose_their_p_short_ones_keep_it() {
 }
 
 /// Issue item 7: GOGC=off, a live heap growing into GOMEMLIMIT: cycles back to back with GC above half
-/// the CPU, then the CPU limiter cuts assists and the heap passes the limit; a higher limit
-/// does not spiral.
+/// the CPU, then the CPU limiter cuts assists, holding GC near 50 %, and the heap passes the
+/// limit; a higher limit does not spiral.
 #[test]
 fn memory_limit_spiral_and_the_cpu_limiter() {
     let r = run("memory-limit-spiral", &[]);
@@ -270,7 +270,7 @@ fn memory_limit_spiral_and_the_cpu_limiter() {
     let b2b = gaps.iter().filter(|g| **g < 2 * MS).count();
     let growing = gc_cpu_share(&r, 0, 1000 * MS);
     let spiral_cpu = gc_cpu_share(&r, 2500 * MS, 5500 * MS);
-    let limited_cpu = gc_cpu_share(&r, 6500 * MS, 8000 * MS);
+    let limited_cpu = gc_cpu_share(&r, 12500 * MS, 14000 * MS);
     let high = run("memory-limit-spiral", &["params.limit=1GiB"]);
     eprintln!(
         "spiral: GC CPU first second {growing:.2}, spiral {spiral_cpu:.2} ({b2b} of {} back to back), limited {limited_cpu:.2}; {} limited cycles; peak RSS {} MiB; 1GiB: {} cycles (vs {}), GC CPU {:.3}",
@@ -285,7 +285,12 @@ fn memory_limit_spiral_and_the_cpu_limiter() {
     assert!(spiral_cpu > 0.5 && spiral_cpu < 0.75, "spiral GC CPU");
     assert!(spiral_cpu > 2.0 * growing);
     assert!(r.summary.gc.limited_cycles > 0, "the limiter engages");
-    assert!(limited_cpu < 0.8 * spiral_cpu, "the limiter cuts GC CPU");
+    // The limiter holds GC near half the CPU (it switches assists off while its bucket is
+    // full, so GC CPU sits at or just above 50 %, never at the spiral's level and above).
+    assert!(
+        limited_cpu <= 0.55 && limited_cpu < spiral_cpu,
+        "the limiter holds GC CPU near 50 %"
+    );
     assert!(r.summary.gc.peak_rss_bytes > limit, "memory traded for CPU");
     assert_eq!(high.summary.gc.limited_cycles, 0);
     assert!(high.summary.gc.cycles * 5 < r.summary.gc.cycles);
@@ -430,8 +435,17 @@ fn sync_pool_hit_rate_falls_with_gogc_and_huge_buffers_stay() {
     assert!(l.hit_rate < b.hit_rate);
     assert!(l.misses as f64 > 1.5 * b.misses as f64);
     assert!(l.gc_dropped_objects > b.gc_dropped_objects);
-    // The same requests (same seed): the extra misses are extra allocation.
-    assert!(low.summary.alloc_bytes > base.summary.alloc_bytes + 16 * MIB);
+    // The same requests (same seed): without the 16 MiB exports (whose one miss more or less
+    // would swamp it), every extra miss is a 64 KiB buffer allocated anew.
+    let no_bulk = ["params.bulk_start=10s", "params.bulk_stop=11s"];
+    let base_nb = run("sync-pool", &no_bulk);
+    let low_nb = run("sync-pool", &[no_bulk[0], no_bulk[1], "runtime.gogc=25"]);
+    let extra = p(&low_nb).misses - p(&base_nb).misses;
+    assert!(extra > 100, "{extra} more misses at GOGC=25");
+    assert_eq!(
+        low_nb.summary.alloc_bytes - base_nb.summary.alloc_bytes,
+        extra * 64 * 1024
+    );
     assert!(b.hit_rate > 0.95, "a pool mostly hits");
     // Huge buffers put back: still pooled a second after the last export.
     assert!(b.pooled_bytes > 32 * MIB);

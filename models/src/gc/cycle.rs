@@ -13,9 +13,11 @@
 //!   limiter has turned on (the runtime's `gcDrainN` checks it every work buffer).
 //! - A new goroutine's `g` (`G_STRUCT_BYTES`) enters the heap directly, without a span refill,
 //!   trigger check or assist of its own; the next allocation sees it.
-//! - An assist that finds no work left to take parks on the assist queue; one that gets part
-//!   of its work does it and keeps the rest of its debt for its next allocation (the runtime
-//!   would retry or park at once).
+//! - An assist (`gcDrainN`) takes its work from the shared pool one piece at a time, beside
+//!   the workers on other Ps, and is credited per piece at the current assist ratio. One that
+//!   finds no work left to take parks on the assist queue; one whose pool runs dry part-way
+//!   keeps the rest of its debt for its next allocation (the runtime would retry or park at
+//!   once). There are no per-P work buffers: any worker can take any grey byte.
 //! - Workers run in pieces of `WORKER_QUANTUM` of CPU and decide between pieces whether to go on
 //!   (fractional: above 1.2× its goal; idle: other work appeared), as `pollWork` and
 //!   `pollFractionalWorkerExit` do between drain batches.
@@ -23,14 +25,17 @@
 //!   CPU beyond the scenario's own (allocate-black in `gcmarknewobject`, and the write barrier
 //!   on the store that publishes the pointer, `wbBufFlush1` shading old and new values), paid
 //!   per alloc batch after the assist the batch owes. It is one flat price whatever the
-//!   program stores; cache interference between marking and the mutator is not modelled apart
-//!   from it. A Go 1.27 execution trace of gcsteady (2 vCPUs) shows the mutator allocating
-//!   0.5–0.6× as fast during mark as outside it, pointer-free and pointerful alike.
+//!   program stores. Each pointer word of an object allocated during mark also costs
+//!   `costs.write_barrier_per_pointer` (its one initialising store goes through the write
+//!   barrier), plus `costs.write_barrier_contended` while a worker marks on another P; other
+//!   cache interference between marking and the mutator is not modelled. A Go 1.27 execution
+//!   trace of gcsteady (2 vCPUs) shows the mutator allocating 0.5–0.6× as fast during mark as
+//!   outside it, pointer-free and pointerful alike.
 //! - In the unpaced pointerful GOGC=25 gcsteady runs Go stays ~55 cycles (P=2) in a stable
 //!   regime, until the GC CPU limiter's bucket (assist time plus 25 % of the mark's wall time,
 //!   less mutator time) fills; then assists switch off and cycles grow long and large. The
-//!   model reproduces both regimes but switches ~10 cycles earlier: its assists take ~30 ms of
-//!   a stable cycle against Go's ~24, with the same total mark CPU.
+//!   model reproduces both regimes and switches at about the same point (2.25 s against Go's
+//!   2.32 s; 66 steady-phase cycles against 71).
 
 use super::pacer::{GC_OVER_ASSIST_WORK, GcController, TriggerKind};
 use crate::heap::Heap;
@@ -405,7 +410,18 @@ impl World {
                 if a.heap_live > 0 {
                     c.revise();
                 }
-                own = a.objects.saturating_mul(self.costs.mark_alloc_per_object.0);
+                // Each pointer word of the new objects is filled once, through the write
+                // barrier; dearer while a worker on another P marks the same heap.
+                let words = a.scan / crate::heap::PTR_SIZE;
+                let mut wb = self.costs.write_barrier_per_pointer.0;
+                if (self.gc.modes.iter().enumerate()).any(|(q, m)| q != p && *m != WorkerMode::None)
+                {
+                    wb += self.costs.write_barrier_contended.0;
+                }
+                own = a
+                    .objects
+                    .saturating_mul(self.costs.mark_alloc_per_object.0)
+                    .saturating_add(words.saturating_mul(wb));
                 assist = self.gc_assist_alloc(g, a.bytes as i64, now);
             }
             _ => self.gc.black += a.bytes,
@@ -446,27 +462,31 @@ impl World {
             gg.assist_bytes += 1 + (c.assist_bytes_per_work * stolen as f64) as i64;
             scan_work -= stolen;
         }
-        // The G does the work over the assist's CPU time: it is reserved now and taken from
-        // the pool when the assist ends (`gc_assist_done`), so the mark is not over before.
-        let work = scan_work.min(self.gc.available());
-        if work == 0 {
+        // `gcDrainN`: the G works through the shared pool one piece at a time, beside the
+        // workers on other Ps, until it has done `scan_work` or finds the pool empty.
+        if self.gc.available() == 0 {
             // No work to take: `gcParkAssist`, until background credit pays the debt.
             return ASSIST_PARK;
         }
-        self.gc.reserved += work;
-        self.gs[g as usize].assist_pending = work;
-        let c = &mut self.gc.ctrl;
-        self.gs[g as usize].assist_bytes += 1 + (c.assist_bytes_per_work * work as f64) as i64;
+        let gg = &mut self.gs[g as usize];
+        gg.assist_pending = scan_work;
+        gg.assist_bytes += 1;
         self.gc_assist_piece(g, now)
     }
 
-    /// Starts the next piece (at most `WORKER_QUANTUM` of CPU) of the G's assist; returns its
-    /// CPU time. Between pieces the limiter can stop the assist, as `gcDrainN` checks it.
+    /// Starts the next piece (at most `WORKER_QUANTUM` of CPU, and no more than the pool still
+    /// holds) of the G's assist; returns its CPU time, 0 if the pool is empty. Between pieces
+    /// the limiter can stop the assist, as `gcDrainN` checks it.
     fn gc_assist_piece(&mut self, g: GId, now: Nanos) -> Nanos {
         let quantum = self.gc.bytes_for(WORKER_QUANTUM).max(1);
+        let available = self.gc.available();
         let gg = &mut self.gs[g as usize];
-        let piece = gg.assist_pending.min(quantum);
+        let piece = gg.assist_pending.min(quantum).min(available);
         gg.assist_piece = piece;
+        if piece <= 0 {
+            return 0;
+        }
+        self.gc.reserved += piece;
         let cpu = self.gc.cpu_for(piece);
         self.gc.cycle_assist += cpu;
         self.gc.ctrl.assist_time += cpu as i64;
@@ -530,19 +550,23 @@ impl World {
             c.globals_scan_work += done[0];
             c.stack_scan_work += done[1];
             c.heap_scan_work += done[2];
-        }
-        let left = self.gs[g as usize].assist_pending;
-        if left > 0 && self.gc.phase == GcPhase::Mark && !self.gc.limiter.limiting() {
-            return AssistNext::Continue(self.gc_assist_piece(g, now));
-        }
-        if left > 0 {
-            // Stopped early (the limiter turned on, or the mark ended): the rest is released
-            // and the unpaid part of the debt stays with the G.
-            self.gc.reserved -= left;
+            // gcAssistAlloc1 backs the work out into allocation credit at the current ratio.
+            let credit = (c.assist_bytes_per_work * work as f64) as i64;
             let gg = &mut self.gs[g as usize];
-            gg.assist_pending = 0;
-            gg.assist_bytes -= (self.gc.ctrl.assist_bytes_per_work * left as f64) as i64;
+            gg.assist_bytes = gg.assist_bytes.saturating_add(credit);
         }
+        if self.gs[g as usize].assist_pending > 0
+            && self.gc.phase == GcPhase::Mark
+            && !self.gc.limiter.limiting()
+        {
+            let cpu = self.gc_assist_piece(g, now);
+            if cpu > 0 {
+                return AssistNext::Continue(cpu);
+            }
+        }
+        // Done, stopped by the limiter or the mark's end, or the pool is empty (the rest is
+        // in other workers' hands): the unpaid part of the debt stays with the G.
+        self.gs[g as usize].assist_pending = 0;
         self.obs(now, crate::obs::Hook::Assist { g, start: false });
         if self.gc.mark_complete() {
             AssistNext::MarkDone

@@ -22,6 +22,9 @@ use std::collections::BinaryHeap;
 /// Number of size classes (`_NumSizeClasses`).
 pub const NUM_CLASSES: usize = sizeclasses::CLASS_TO_SIZE.len();
 
+/// `goarch.PtrSize`: bytes per pointer word (amd64, arm64).
+pub const PTR_SIZE: u64 = 8;
+
 /// What an allocation did to the runtime's counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Malloc {

@@ -391,6 +391,8 @@ pub fn validate(s: &Scenario) -> Check {
         ("mark_per_kib_classic", c.mark_per_kib_classic),
         ("sweep_per_page", c.sweep_per_page),
         ("mark_alloc_per_object", c.mark_alloc_per_object),
+        ("write_barrier_per_pointer", c.write_barrier_per_pointer),
+        ("write_barrier_contended", c.write_barrier_contended),
         ("scavenge_per_page", c.scavenge_per_page),
         ("stack_copy_per_kib", c.stack_copy_per_kib),
         ("gc_stw_work", c.gc_stw_work),

@@ -71,6 +71,11 @@ impl World {
     /// `preemptall`: `preemptone` on every running P.
     pub fn preemptall(&mut self, now: Nanos) {
         for p in 0..self.gomaxprocs {
+            // `preemptone` skips the caller's own M: the G stopping the world is not asked to
+            // stop, and it runs on after `startTheWorld` with its time slice unchanged.
+            if self.allp[p as usize].m == self.stw.m {
+                continue;
+            }
             if self.allp[p as usize].status == PStatus::Running && !self.p_in_syscall(p) {
                 self.obs(
                     now,
