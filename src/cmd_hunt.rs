@@ -630,8 +630,6 @@ fn write_repro(
     );
     std::fs::create_dir_all(&a.out).map_err(io)?;
     let path = a.out.join(name);
-    let tmp = a.out.join(format!("{name}.tmp"));
-    std::fs::write(&tmp, header + &body).map_err(io)?;
-    std::fs::rename(&tmp, &path).map_err(io)?;
+    crate::out::write_atomic(&path, (header + &body).as_bytes()).map_err(io)?;
     Ok(path)
 }

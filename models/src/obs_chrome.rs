@@ -108,17 +108,16 @@ impl<W: Write> Writer<'_, W> {
         if !self.gc_ps_seen {
             self.gc_ps_seen = true;
             if t > self.win.0 {
-                let s = format!(
-                    r#"{{"ph":"C","name":"GC CPU","pid":{PID_RT},"tid":{TID_GC},"ts":{},"args":{{"Ps":{was}}}}}"#,
-                    us(self.win.0)
-                );
-                self.raw(&s)?;
+                self.gc_cpu_counter(self.win.0, was)?;
             }
         }
+        self.gc_cpu_counter(t, self.gc_ps)
+    }
+    /// One value of the `GC CPU` counter: `ps` Ps doing mark work from `t`.
+    fn gc_cpu_counter(&mut self, t: Nanos, ps: u32) -> io::Result<()> {
         let s = format!(
-            r#"{{"ph":"C","name":"GC CPU","pid":{PID_RT},"tid":{TID_GC},"ts":{},"args":{{"Ps":{}}}}}"#,
-            us(t),
-            self.gc_ps
+            r#"{{"ph":"C","name":"GC CPU","pid":{PID_RT},"tid":{TID_GC},"ts":{},"args":{{"Ps":{ps}}}}}"#,
+            us(t)
         );
         self.raw(&s)
     }

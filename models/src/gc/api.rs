@@ -42,7 +42,6 @@ impl World {
         if self.gc.phase == GcPhase::Off && self.gc.sweep.pages_left > 0 {
             // for sweepone() != ^0 { … }: this G sweeps the rest of the heap.
             let pages = self.gc.sweep.sweep_all();
-            self.gc.sweep.pages_by_mutator += pages;
             let ns = self.mutator_swept(pages);
             let calls = Some(crate::workload::program::DEFAULT_CALLS_EVERY);
             self.start_piece(g, ns, calls, false, now);

@@ -75,8 +75,8 @@ pub struct Malloc {
     pub assist: Nanos,
     /// Its own CPU beyond the scenario's compute: proportional sweeping
     /// (`deductSweepCredit`) outside mark, allocate-black and the write barrier during mark
-    /// (`costs.mark_alloc_per_object`). Not GC time: the limiter and gctrace count it as
-    /// mutator time, as the runtime does.
+    /// (`costs.mark_alloc_per_object`, `write_barrier_per_pointer`, `write_barrier_contended`).
+    /// Not GC time: the limiter and gctrace count it as mutator time, as the runtime does.
     pub own: Nanos,
     /// The trigger was reached: the caller runs `gcStart`.
     pub start: bool,
@@ -172,9 +172,9 @@ pub struct GcState {
     pub idle_workers: i32,
     /// CPU totals of this cycle and of the run.
     pub cycle_assist: Nanos,
-    pub cycle_bg: Nanos,
     pub cycle_idle: Nanos,
-    /// The dedicated and fractional workers' shares of `cycle_bg`.
+    /// The dedicated and fractional workers' mark CPU this cycle (their sum is gctrace's
+    /// background figure, [`GcState::cycle_bg`]).
     pub cycle_dedicated: Nanos,
     pub cycle_fractional: Nanos,
     pub total_gc_cpu: Nanos,
@@ -258,7 +258,6 @@ impl GcState {
             limited_cycles: 0,
             idle_workers: 0,
             cycle_assist: 0,
-            cycle_bg: 0,
             cycle_idle: 0,
             cycle_dedicated: 0,
             cycle_fractional: 0,
@@ -288,6 +287,11 @@ impl GcState {
 
     fn work_total(&self) -> i64 {
         self.work_left.iter().sum()
+    }
+
+    /// Background mark CPU this cycle: dedicated plus fractional workers (gctrace's "bg").
+    pub fn cycle_bg(&self) -> Nanos {
+        self.cycle_dedicated + self.cycle_fractional
     }
 
     /// Work not yet reserved by a worker piece or an assist in progress.
@@ -629,7 +633,6 @@ impl World {
             gc.heap.live_scan as i64,
         ];
         gc.cycle_assist = 0;
-        gc.cycle_bg = 0;
         gc.cycle_idle = 0;
         gc.cycle_dedicated = 0;
         gc.cycle_fractional = 0;
@@ -734,7 +737,8 @@ impl World {
         let stwprocs = self.gomaxprocs.min(self.cpus) as u64;
         let stw2 = end - gc.t_mark_term;
         let mark = gc.t_mark_term - gc.t_mark;
-        gc.total_gc_cpu += stwprocs * (stw1 + stw2) + gc.cycle_assist + gc.cycle_bg + gc.cycle_idle;
+        gc.total_gc_cpu +=
+            stwprocs * (stw1 + stw2) + gc.cycle_assist + gc.cycle_bg() + gc.cycle_idle;
         gc.total_idle_cpu += gc.cycle_idle;
         gc.total_assist += gc.cycle_assist;
         let total = (end as f64) * self.gomaxprocs as f64;
@@ -756,7 +760,7 @@ impl World {
             fmt_ns_as_ms(stw2),
             fmt_ns_as_ms(stwprocs * stw1),
             fmt_ns_as_ms(gc.cycle_assist),
-            fmt_ns_as_ms(gc.cycle_bg),
+            fmt_ns_as_ms(gc.cycle_bg()),
             fmt_ns_as_ms(gc.cycle_idle),
             fmt_ns_as_ms(stwprocs * stw2),
             mb(gc.heap0),
@@ -782,7 +786,7 @@ impl World {
             mark_ns: mark,
             stw2_ns: stw2,
             assist_cpu_ns: gc.cycle_assist,
-            background_cpu_ns: gc.cycle_bg,
+            background_cpu_ns: gc.cycle_bg(),
             idle_cpu_ns: gc.cycle_idle,
             heap_trigger: gc.heap0,
             heap_peak: gc.heap1,
@@ -870,13 +874,11 @@ impl World {
             match self.gc.modes[pi] {
                 WorkerMode::Dedicated => {
                     c.dedicated_mark_time += cpu as i64;
-                    self.gc.cycle_bg += cpu;
                     self.gc.cycle_dedicated += cpu;
                 }
                 WorkerMode::Fractional => {
                     c.fractional_mark_time += cpu as i64;
                     self.gc.frac_time[pi] += cpu;
-                    self.gc.cycle_bg += cpu;
                     self.gc.cycle_fractional += cpu;
                 }
                 _ => {

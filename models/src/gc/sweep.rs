@@ -85,7 +85,6 @@ impl Sweeper {
             .saturating_sub(self.swept_since_basis)
             .min(self.pages_left);
         self.take(owed);
-        self.pages_by_mutator += owed;
         owed
     }
 
@@ -166,9 +165,10 @@ impl World {
     }
 
     /// An allocating (or `runtime.GC`-calling) goroutine swept `pages`: free their garbage
-    /// spans, count them, and return the CPU it spends.
+    /// spans, count them as the mutator's, and return the CPU it spends.
     pub fn mutator_swept(&mut self, pages: u64) -> Nanos {
         self.sweep_free_spans();
+        self.gc.sweep.pages_by_mutator += pages;
         let ns = pages * self.costs.sweep_per_page.0;
         self.gc.sweep.mutator_ns += ns;
         ns

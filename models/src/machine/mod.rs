@@ -249,8 +249,8 @@ impl World {
         self.at(t, Ev::Cpu { g, epoch });
     }
 
-    /// A piece of `g` on its P: the NUMA factor (the node of the CPU its M runs on) for remote memory times the sharing factor
-    /// when threads outnumber CPUs.
+    /// A piece of `g` on its P: the NUMA factor for remote memory (on the node of the CPU its
+    /// M runs on) times the sharing factor when threads outnumber CPUs.
     fn stretch_piece(&mut self, g: GId, fresh: bool) {
         let i = g as usize;
         if self.machine.g_factor.len() <= i {

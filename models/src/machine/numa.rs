@@ -115,7 +115,8 @@ mod tests {
     use sim_core::EventQueue;
 
     /// 4 Ps on 2 nodes × 2 CPUs, Pk's thread on CPU k (P0, P1 on node 0; P2, P3 on node 1).
-    /// M0 runs P0; P1 and P3 have one runnable G each. Returns the P whose G M0 steals, over many steal orders.
+    /// M0 runs P0; P1 and P3 have one runnable G each. Returns the P whose G M0 steals, over
+    /// many steal orders.
     fn victims(aware: bool) -> Vec<u32> {
         let text = format!(
             "[meta]\nname = \"n\"\nduration = \"1s\"\n[runtime]\ngomaxprocs = 4\n\

@@ -43,11 +43,9 @@ pub struct OsPlacement {
 impl OsPlacement {
     /// `cpus` CPUs on `nodes` nodes; room for `threads` Ms before any growth.
     pub fn new(cpus: u32, nodes: u32, threads: usize) -> OsPlacement {
-        let mut last = Vec::with_capacity(threads);
-        last.resize(threads, NIL);
         OsPlacement {
             load: vec![0; cpus.max(1) as usize],
-            last,
+            last: vec![NIL; threads],
             nodes: nodes.clamp(1, cpus.max(1)),
             migrations: 0,
             cross_node_migrations: 0,

@@ -281,10 +281,7 @@ impl World {
                         return;
                     }
                     crate::gc::cycle::AssistNext::Done => {
-                        let own = std::mem::take(&mut self.gs[g as usize].alloc_cpu_after);
-                        if own > 0 {
-                            let calls = Some(super::program::DEFAULT_CALLS_EVERY);
-                            self.start_piece(g, own, calls, false, now);
+                        if self.run_alloc_cpu_after(g, now) {
                             return;
                         }
                         self.gs[g as usize].op_iter = 0;
@@ -339,10 +336,7 @@ impl World {
                         );
                         return;
                     }
-                    let own = std::mem::take(&mut self.gs[g as usize].alloc_cpu_after);
-                    if own > 0 {
-                        let calls = Some(super::program::DEFAULT_CALLS_EVERY);
-                        self.start_piece(g, own, calls, false, now);
+                    if self.run_alloc_cpu_after(g, now) {
                         return;
                     }
                     self.advance(g);
@@ -575,6 +569,18 @@ impl World {
                 }
             }
         }
+    }
+
+    /// Starts the G's own CPU for its last alloc batch (`Malloc::own`), if any is still due;
+    /// true when it did (the G runs it before going on).
+    fn run_alloc_cpu_after(&mut self, g: GId, now: Nanos) -> bool {
+        let own = std::mem::take(&mut self.gs[g as usize].alloc_cpu_after);
+        if own == 0 {
+            return false;
+        }
+        let calls = Some(super::program::DEFAULT_CALLS_EVERY);
+        self.start_piece(g, own, calls, false, now);
+        true
     }
 
     /// Moves past the current instruction.
