@@ -1151,6 +1151,22 @@ fn bad_machine_values_name_the_field() {
             "machine.kernel_timeslice",
             "must be > 0",
         ),
+        (
+            "mark_cost_per_doubling = -0.1",
+            "machine.mark_cost_per_doubling",
+            "must be >= 0",
+        ),
+        // Five halvings from 64 MiB to the 2 MiB floor: 0.2 per halving would mark for free.
+        (
+            "mark_cost_per_doubling = 0.2",
+            "machine.mark_cost_per_doubling",
+            "below 0.200",
+        ),
+        (
+            "mark_cache_floor = \"1GiB\"",
+            "machine.mark_cache_floor",
+            "at most 64MiB",
+        ),
     ];
     for (line, field, msg) in cases {
         let e = err("[runtime]", &format!("[machine]\n{line}\n[runtime]"), &[]);

@@ -136,7 +136,12 @@ pub struct GcState {
     pub ctrl: GcController,
     pub heap: Heap,
     pub phase: GcPhase,
+    /// This cycle's mark CPU per KiB of scan work (`ref_ns_per_kib` scaled for the heap).
     pub ns_per_kib: Nanos,
+    /// The mark loop's CPU per KiB on a 64 MiB heap (`costs.mark_per_kib_*`).
+    pub ref_ns_per_kib: Nanos,
+    /// `machine.mark_cost_per_doubling` and `machine.mark_cache_floor` (see `gc::locality`).
+    pub mark_locality: (f64, u64),
     pub globals: u64,
     pub stack_scan_per_g: u64,
     pub stack_start: u64,
@@ -230,10 +235,18 @@ impl GcState {
             ctrl,
             heap: Heap::new(procs),
             phase: GcPhase::Off,
-            ns_per_kib: match flavor {
+            ns_per_kib: 0,
+            ref_ns_per_kib: match flavor {
                 MarkFlavor::Greentea => sc.costs.mark_per_kib_greentea.0,
                 MarkFlavor::Classic => sc.costs.mark_per_kib_classic.0,
             },
+            mark_locality: sc.machine.as_ref().map_or_else(
+                || {
+                    let d = crate::scenario::MachineCfg::default();
+                    (d.mark_cost_per_doubling, d.mark_cache_floor.0)
+                },
+                |m| (m.mark_cost_per_doubling, m.mark_cache_floor.0),
+            ),
             globals: sc.gc.globals.0,
             stack_scan_per_g: sc.gc.stack_scan_per_goroutine.0,
             stack_start: sc.gc.stack_start.0,
@@ -626,6 +639,9 @@ impl World {
         let live_gs = self.live_gs;
         let gc = &mut self.gc;
         gc.mark_base = gc.heap.live_bytes;
+        let (per_doubling, floor) = gc.mark_locality;
+        gc.ns_per_kib =
+            super::locality::mark_ns_per_kib(gc.ref_ns_per_kib, gc.mark_base, per_doubling, floor);
         gc.black = 0;
         gc.work_left = [
             gc.globals as i64,

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod cycle;
 pub mod limiter;
+pub mod locality;
 pub mod pacer;
 pub mod pacer_replay;
 pub mod scavenge;

@@ -334,6 +334,14 @@ pub struct MachineCfg {
     /// The CFS time slice a runnable thread gets when threads outnumber CPUs
     /// (`sched_min_granularity_ns`: 3 ms on a typical 8+-CPU host).
     pub kernel_timeslice: Dur,
+    /// How much the per-byte GC mark cost falls, as a fraction of its cost on a 64 MiB heap
+    /// (`costs.mark_per_kib_*`), each time the reachable heap halves: smaller heaps' random
+    /// pointer loads hit cache and the TLB more. 0.165 is fitted on every published
+    /// pointerful gcsteady build cycle of Go (3-66 MiB; 0.15 Green Tea, 0.18 classic); see
+    /// `gc::locality`. 0 turns it off.
+    pub mark_cost_per_doubling: f64,
+    /// Reachable heaps smaller than this mark at its per-byte cost (all of it in cache).
+    pub mark_cache_floor: Bytes,
 }
 
 impl Default for MachineCfg {
@@ -346,6 +354,8 @@ impl Default for MachineCfg {
             cpu_quota: None,
             cpu_period: Dur(100_000_000),
             kernel_timeslice: Dur(3_000_000),
+            mark_cost_per_doubling: 0.165,
+            mark_cache_floor: Bytes(2 << 20),
         }
     }
 }

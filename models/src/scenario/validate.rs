@@ -316,6 +316,26 @@ fn machine(m: &MachineCfg) -> Check {
             format!("must be > 0 and at most 1s, got {}", m.kernel_timeslice),
         );
     }
+    let floor = m.mark_cache_floor.0;
+    if floor == 0 || floor > crate::gc::locality::REF_HEAP {
+        return fail(
+            "machine.mark_cache_floor",
+            format!("must be > 0 and at most 64MiB, got {}", m.mark_cache_floor),
+        );
+    }
+    // At the floor the cost must stay positive.
+    let d = m.mark_cost_per_doubling;
+    let halvings = (crate::gc::locality::REF_HEAP as f64 / floor as f64).log2();
+    if !d.is_finite() || d < 0.0 || d * halvings >= 1.0 {
+        return fail(
+            "machine.mark_cost_per_doubling",
+            format!(
+                "must be >= 0 and below {:.3} (1 / the {halvings:.1} halvings from 64MiB down to \
+                 machine.mark_cache_floor), got {d}",
+                1.0 / halvings
+            ),
+        );
+    }
     Ok(())
 }
 
