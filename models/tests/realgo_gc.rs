@@ -265,7 +265,10 @@ fn build_marks_cost_per_mib_what_go_s_cost_at_each_heap_size() {
             }
         }
         let compared = model.iter().filter(|m| !m.is_empty()).count();
-        assert!(compared >= 5, "{mark}: model build cycles in only {compared} bins");
+        assert!(
+            compared >= 5,
+            "{mark}: model build cycles in only {compared} bins"
+        );
         for (b, &(lo, hi)) in BINS.iter().enumerate() {
             let (g, m) = (&mut go[b], &mut model[b]);
             assert!(!g.is_empty(), "Go has build cycles at {lo}-{hi} MiB");
