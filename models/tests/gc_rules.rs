@@ -516,6 +516,59 @@ fn write_barriers_cost_per_pointer_word_allocated_during_mark() {
     );
 }
 
+const HOLDER: &str = r#"
+[meta]
+name = "holder"
+duration = "1s"
+[runtime]
+gomaxprocs = 1
+[[goroutines]]
+name = "main"
+count = 1
+program = [
+  { op = "alloc", size = "8MiB", lifetime = "forever", scan = "$scan", pointers = "$pointers" },
+  { op = "gc" },
+  { op = "exit" },
+]
+[params]
+scan = 1.0
+pointers = 0.25
+"#;
+
+/// Go's pacer counts scan work in bytes scanned, each object up to its last pointer word
+/// (`heapScanWork`, `heapScan`), while marking's CPU goes to the pointers it finds. An 8 MiB
+/// slice of 32 B headers holding one pointer each is 8 MiB of scan work for the pacer and the
+/// mark CPU of 2 MiB of pointers; as dense pointers (`scan = 0.25, pointers = 1`) it is 2 MiB
+/// of scan work for the same CPU.
+#[test]
+fn scan_work_counts_scanned_bytes_and_mark_cpu_counts_pointers() {
+    let cycle = |sets: &[&str]| {
+        let r = run(HOLDER, sets);
+        let c = r
+            .world
+            .gc
+            .records
+            .first()
+            .expect("runtime.GC ran a cycle")
+            .clone();
+        let cpu = c.assist_cpu_ns + c.background_cpu_ns + c.idle_cpu_ns;
+        (r.world.gc.ctrl.last_heap_scan, cpu)
+    };
+    let (sparse_work, sparse_cpu) = cycle(&[]);
+    let (dense_work, dense_cpu) = cycle(&["params.scan=0.25", "params.pointers=1.0"]);
+    // (Plus the goroutines' `g` structs, a few hundred bytes.)
+    assert!(
+        sparse_work.abs_diff(8 * MIB) < 4096,
+        "the pacer counts the whole slice: {sparse_work}"
+    );
+    assert!(dense_work.abs_diff(2 * MIB) < 4096, "{dense_work}");
+    let ratio = sparse_cpu as f64 / dense_cpu as f64;
+    assert!(
+        (ratio - 1.0).abs() < 0.01,
+        "mark CPU {sparse_cpu} ns for sparse pointers vs {dense_cpu} dense"
+    );
+}
+
 const SPIKE: &str = r#"
 [meta]
 name = "spike"

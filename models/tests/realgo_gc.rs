@@ -62,7 +62,7 @@ fn real_build_ms(
 }
 
 /// The unpaced rows whose steady-phase cycle count misses Go's by more than 15 %.
-/// - GOGC=100 P=1 pointer-free (25 vs 30): at P=1 the allocating G keeps its P after the
+/// - GOGC=100 P=1 pointer-free (24 vs 30): at P=1 the allocating G keeps its P after the
 ///   sweep-termination STW, assists pay the mark in 64 KiB pieces, and the mark ends when
 ///   sysmon preempts the G and the fractional worker finishes the rest. Go's marks settle at
 ///   ~5 ms, the model's at ~8.5 ms (sysmon notices the G's slice late), so more is allocated

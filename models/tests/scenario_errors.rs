@@ -231,7 +231,8 @@ program = [{ op = "compute", time = "10us" }]
                 size: Dist::Const(Bytes(65_536)),
                 count: Dist::Uniform { min: 1, max: 4 },
                 lifetime: Lifetime::Forever,
-                scan: 0.5
+                scan: 0.5,
+                pointers: 1.0
             }
         )
     );
@@ -566,6 +567,14 @@ fn mistakes_name_file_line_field_and_suggest() {
             "time = \"1ms\" }, { op = \"alloc\", size = 8, scan = 1.5 }",
             18,
             "goroutines[0].program[1].scan",
+            "[0, 1]",
+            None,
+        ),
+        (
+            "time = \"1ms\" }",
+            "time = \"1ms\" }, { op = \"alloc\", size = 8, scan = 1, pointers = -0.5 }",
+            18,
+            "goroutines[0].program[1].pointers",
             "[0, 1]",
             None,
         ),

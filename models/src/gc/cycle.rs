@@ -354,7 +354,9 @@ impl World {
     pub fn malg_heap(&mut self, now: Nanos) {
         let b = G_STRUCT_BYTES;
         self.alloc_span_pages(b, now);
-        self.gc.heap.hold(b, G_STRUCT_SCAN);
+        self.gc
+            .heap
+            .hold(b, crate::heap::Scan::dense(G_STRUCT_SCAN));
         let c = &mut self.gc.ctrl;
         c.heap_live += b;
         if self.gc.phase == GcPhase::Off {
@@ -372,7 +374,7 @@ impl World {
         g: GId,
         size: u64,
         count: u64,
-        scan: f64,
+        (scan, ptrs): (f64, f64),
         life: Hold,
         now: Nanos,
     ) -> Malloc {
@@ -385,7 +387,10 @@ impl World {
             u64::MAX
         };
         let live = self.gc.ctrl.heap_live;
-        let a = self.gc.heap.mallocgc(p, size, count, scan, live, trigger);
+        let a = self
+            .gc
+            .heap
+            .mallocgc(p, size, count, (scan, ptrs), live, trigger);
         if a.heap_live > 0 {
             self.alloc_span_pages(a.heap_live, now);
         }
@@ -416,7 +421,7 @@ impl World {
         let (mut assist, mut own) = (0, 0);
         match self.gc.phase {
             GcPhase::Off => {
-                c.heap_scan += a.scan;
+                c.heap_scan += a.scan.bytes;
                 // Sweeping and assists never overlap: sweeping ends before a cycle starts.
                 if a.heap_live > 0 {
                     own = self.deduct_sweep_credit(a.heap_live);
@@ -429,7 +434,7 @@ impl World {
                 }
                 // Each pointer word of the new objects is filled once, through the write
                 // barrier; dearer while a worker on another P marks the same heap.
-                let words = a.scan / crate::heap::PTR_SIZE;
+                let words = a.scan.ptrs / crate::heap::PTR_SIZE;
                 let mut wb = self.costs.write_barrier_per_pointer.0;
                 if (self.gc.modes.iter().enumerate()).any(|(q, m)| q != p && *m != WorkerMode::None)
                 {
@@ -640,14 +645,24 @@ impl World {
         let gc = &mut self.gc;
         gc.mark_base = gc.heap.live_bytes;
         let (per_doubling, floor) = gc.mark_locality;
-        gc.ns_per_kib =
+        let per_kib =
             super::locality::mark_ns_per_kib(gc.ref_ns_per_kib, gc.mark_base, per_doubling, floor);
         gc.black = 0;
+        let stacks = live_gs * gc.stack_scan_per_g;
         gc.work_left = [
             gc.globals as i64,
-            (live_gs * gc.stack_scan_per_g) as i64,
-            gc.heap.live_scan as i64,
+            stacks as i64,
+            gc.heap.live_scan.bytes as i64,
         ];
+        // The CPU goes to pointer words: scan work (bytes up to each object's last pointer)
+        // costs in proportion to the pointers among it (globals and stacks taken as dense).
+        let work = gc.globals + stacks + gc.heap.live_scan.bytes;
+        let ptrs = gc.globals + stacks + gc.heap.live_scan.ptrs;
+        gc.ns_per_kib = if work == 0 {
+            per_kib
+        } else {
+            ((per_kib as u128 * ptrs as u128).div_ceil(work as u128) as u64).max(1)
+        };
         gc.cycle_assist = 0;
         gc.cycle_idle = 0;
         gc.cycle_dedicated = 0;

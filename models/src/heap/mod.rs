@@ -25,13 +25,53 @@ pub const NUM_CLASSES: usize = sizeclasses::CLASS_TO_SIZE.len();
 /// `goarch.PtrSize`: bytes per pointer word (amd64, arm64).
 pub const PTR_SIZE: u64 = 8;
 
+/// Scannable bytes of some objects, as Go's pacer counts them (`heapScan`, `heapScanWork`:
+/// each object up to its last pointer word), and the pointer words among them (bytes), which
+/// is what marking's CPU pays for: a slice of 24 B slice headers is scannable whole but one
+/// word in three is a pointer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scan {
+    pub bytes: u64,
+    pub ptrs: u64,
+}
+
+impl Scan {
+    /// Scannable bytes that are all pointer words.
+    pub fn dense(bytes: u64) -> Scan {
+        Scan { bytes, ptrs: bytes }
+    }
+
+    pub fn saturating_sub(self, o: Scan) -> Scan {
+        Scan {
+            bytes: self.bytes.saturating_sub(o.bytes),
+            ptrs: self.ptrs.saturating_sub(o.ptrs),
+        }
+    }
+}
+
+impl std::ops::Add for Scan {
+    type Output = Scan;
+    fn add(self, o: Scan) -> Scan {
+        Scan {
+            bytes: self.bytes + o.bytes,
+            ptrs: self.ptrs + o.ptrs,
+        }
+    }
+}
+
+impl std::ops::AddAssign for Scan {
+    fn add_assign(&mut self, o: Scan) {
+        *self = *self + o;
+    }
+}
+
 /// What an allocation did to the runtime's counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Malloc {
     /// Bytes handed out (object sizes rounded up to their class, or whole pages).
     pub bytes: u64,
     /// Scannable part of them.
-    pub scan: u64,
+    pub scan: Scan,
     /// Growth of `heapLive` (spans taken by the mcache, large objects).
     pub heap_live: u64,
     /// An mcache refill or a large allocation happened: `mallocgc` tests the GC trigger.
@@ -40,6 +80,9 @@ pub struct Malloc {
     pub objects: u64,
 }
 
+/// Objects that die at a known time: (when, seq, bytes, scannable bytes, pointer bytes).
+type Death = (Nanos, u64, u64, u64, u64);
+
 /// The heap.
 #[derive(Clone, Debug)]
 pub struct Heap {
@@ -47,9 +90,9 @@ pub struct Heap {
     pub mcache: Vec<[u32; NUM_CLASSES]>,
     /// Bytes of objects reachable now, and their scannable part.
     pub live_bytes: u64,
-    pub live_scan: u64,
-    /// Objects that die at a known time: (when, seq, bytes, scan).
-    deaths: BinaryHeap<Reverse<(Nanos, u64, u64, u64)>>,
+    pub live_scan: Scan,
+    /// Objects that die at a known time.
+    deaths: BinaryHeap<Reverse<Death>>,
     death_seq: u64,
     /// Bytes that are never freed (a leak).
     pub leaked_bytes: u64,
@@ -65,7 +108,7 @@ impl Heap {
         Heap {
             mcache: vec![[0; NUM_CLASSES]; procs],
             live_bytes: 0,
-            live_scan: 0,
+            live_scan: Scan::default(),
             deaths: BinaryHeap::new(),
             death_seq: 0,
             leaked_bytes: 0,
@@ -97,7 +140,7 @@ impl Heap {
         p: usize,
         size: u64,
         count: u64,
-        scan_frac: f64,
+        (scan_frac, ptr_frac): (f64, f64),
         heap_live: u64,
         trigger: u64,
     ) -> Malloc {
@@ -145,40 +188,45 @@ impl Heap {
             m.objects = count - need;
             m.bytes = osz.saturating_mul(m.objects);
         }
-        m.scan = (m.bytes as f64 * scan_frac) as u64;
+        let scan = (m.bytes as f64 * scan_frac) as u64;
+        m.scan = Scan {
+            bytes: scan,
+            ptrs: (scan as f64 * ptr_frac) as u64,
+        };
         self.total_bytes += m.bytes;
         self.total_objects += m.objects;
         m
     }
 
     /// Objects become reachable (for as long as their owner keeps them).
-    pub fn hold(&mut self, bytes: u64, scan: u64) {
+    pub fn hold(&mut self, bytes: u64, scan: Scan) {
         self.live_bytes += bytes;
         self.live_scan += scan;
     }
 
     /// Objects become unreachable.
-    pub fn drop_live(&mut self, bytes: u64, scan: u64) {
+    pub fn drop_live(&mut self, bytes: u64, scan: Scan) {
         self.live_bytes = self.live_bytes.saturating_sub(bytes);
         self.live_scan = self.live_scan.saturating_sub(scan);
     }
 
     /// Objects that die at `when`.
-    pub fn hold_until(&mut self, when: Nanos, bytes: u64, scan: u64) {
+    pub fn hold_until(&mut self, when: Nanos, bytes: u64, scan: Scan) {
         self.hold(bytes, scan);
         self.death_seq += 1;
+        let (s, p) = (scan.bytes, scan.ptrs);
         self.deaths
-            .push(Reverse((when, self.death_seq, bytes, scan)));
+            .push(Reverse((when, self.death_seq, bytes, s, p)));
     }
 
     /// Applies every death up to `now` (lazily, when the GC looks).
     pub fn process_deaths(&mut self, now: Nanos) {
-        while let Some(Reverse((t, _, b, s))) = self.deaths.peek().copied() {
+        while let Some(Reverse((t, _, b, s, p))) = self.deaths.peek().copied() {
             if t > now {
                 break;
             }
             self.deaths.pop();
-            self.drop_live(b, s);
+            self.drop_live(b, Scan { bytes: s, ptrs: p });
         }
     }
 }
@@ -191,41 +239,41 @@ mod tests {
     fn a_refill_counts_the_whole_span_in_heap_live() {
         let mut h = Heap::new(1);
         // 120 B rounds up to the 128 B class: 64 objects per 8 KiB span.
-        let m = h.mallocgc(0, 120, 1, 0.0, 0, u64::MAX);
+        let m = h.mallocgc(0, 120, 1, (0.0, 1.0), 0, u64::MAX);
         assert_eq!((m.bytes, m.heap_live, m.check_trigger), (128, 8192, true));
-        let m = h.mallocgc(0, 128, 63, 0.0, 0, u64::MAX);
+        let m = h.mallocgc(0, 128, 63, (0.0, 1.0), 0, u64::MAX);
         assert_eq!(
             (m.heap_live, m.check_trigger),
             (0, false),
             "the span still has slots"
         );
-        let m = h.mallocgc(0, 128, 1, 0.0, 0, u64::MAX);
+        let m = h.mallocgc(0, 128, 1, (0.0, 1.0), 0, u64::MAX);
         assert_eq!(
             (m.heap_live, m.check_trigger),
             (8192, true),
             "the 65th object needs a new span"
         );
         h.flush_mcaches();
-        assert!(h.mallocgc(0, 128, 1, 0.0, 0, u64::MAX).check_trigger);
+        assert!(h.mallocgc(0, 128, 1, (0.0, 1.0), 0, u64::MAX).check_trigger);
     }
 
     #[test]
     fn large_objects_take_whole_pages() {
         let mut h = Heap::new(1);
-        let m = h.mallocgc(0, 40_000, 2, 1.0, 0, u64::MAX);
+        let m = h.mallocgc(0, 40_000, 2, (1.0, 1.0), 0, u64::MAX);
         assert_eq!(m.bytes, 2 * 5 * 8192);
         assert_eq!(m.heap_live, m.bytes);
-        assert_eq!(m.scan, m.bytes);
+        assert_eq!(m.scan, Scan::dense(m.bytes));
     }
 
     #[test]
     fn allocation_stops_at_the_trigger() {
         let mut h = Heap::new(1);
         // 40 KiB objects take 5 pages each: the third crosses a 100 KiB trigger.
-        let m = h.mallocgc(0, 40_000, 10, 0.0, 0, 100 << 10);
+        let m = h.mallocgc(0, 40_000, 10, (0.0, 1.0), 0, 100 << 10);
         assert_eq!(m.objects, 3);
         // Small objects: the refill that crosses the trigger allocates one more object.
-        let m = h.mallocgc(0, 128, 1000, 0.0, 0, 3 * 8192);
+        let m = h.mallocgc(0, 128, 1000, (0.0, 1.0), 0, 3 * 8192);
         assert_eq!(
             m.objects, 129,
             "two full spans, then the object of the third refill"
@@ -235,13 +283,13 @@ mod tests {
     #[test]
     fn deaths_apply_in_time_order_and_never_underflow() {
         let mut h = Heap::new(1);
-        h.hold_until(10, 100, 10);
-        h.hold_until(5, 50, 0);
+        h.hold_until(10, 100, Scan::dense(10));
+        h.hold_until(5, 50, Scan::default());
         h.process_deaths(7);
         assert_eq!(h.live_bytes, 100);
         h.process_deaths(10);
         assert_eq!(h.live_bytes, 0);
-        h.drop_live(1, 1);
-        assert_eq!((h.live_bytes, h.live_scan), (0, 0));
+        h.drop_live(1, Scan::dense(1));
+        assert_eq!((h.live_bytes, h.live_scan), (0, Scan::default()));
     }
 }

@@ -571,10 +571,15 @@ pub enum Op {
         count: CountDist,
         #[serde(default = "default_lifetime")]
         lifetime: Lifetime,
-        /// Fraction of the bytes that hold pointers (scan work for the GC); `true` is 1,
-        /// `false` 0.
+        /// Fraction of the bytes the GC scans (scan work for the pacer, `heapScan`: Go scans
+        /// an object up to its last pointer word); `true` is 1, `false` 0.
         #[serde(default, deserialize_with = "super::de::fraction")]
         scan: f64,
+        /// Fraction of the scanned bytes that are pointer words, which is what marking's CPU
+        /// pays for (default 1). A `[][]byte` (24 B slice headers) is `scan = 1`,
+        /// `pointers = 0.333`.
+        #[serde(default = "default_pointers")]
+        pointers: f64,
     },
     /// `sync.Pool.Get` of an object of at least `size` bytes: a pooled object is reused (no
     /// allocation); an empty pool, or a pooled object smaller than `size` (which the caller
@@ -715,6 +720,9 @@ fn default_count_u64() -> u64 {
 }
 fn default_count_i64() -> i64 {
     1
+}
+fn default_pointers() -> f64 {
+    1.0
 }
 fn default_lifetime() -> Lifetime {
     Lifetime::Request

@@ -171,8 +171,15 @@ fn ops(list: &[Op], path: &str, n: &Names, limits: &Limits, depth: usize) -> Che
                 count,
                 lifetime,
                 scan,
+                pointers,
             } => {
                 size_scan(size, *scan, &p)?;
+                if !(0.0..=1.0).contains(pointers) {
+                    return fail(
+                        format!("{p}.pointers"),
+                        format!("pointers is a fraction in [0, 1], got {pointers}"),
+                    );
+                }
                 dist_u64(count, &format!("{p}.count"), |c: u64| c, 1 << 32, "count")?;
                 if let Lifetime::For(d) = lifetime {
                     durs(d, &format!("{p}.lifetime"))?;

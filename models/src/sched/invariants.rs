@@ -112,7 +112,7 @@ impl World {
             ("heapScan", gc.ctrl.heap_scan),
             ("maxStackScan", gc.ctrl.max_stack_scan),
             ("live bytes", gc.heap.live_bytes),
-            ("live scannable bytes", gc.heap.live_scan),
+            ("live scannable bytes", gc.heap.live_scan.bytes),
             ("pages in use", pages.in_use),
             ("free pages", pages.free),
             ("released pages", pages.released),
@@ -123,10 +123,12 @@ impl World {
                 return Err(format!("{name} = {v}: a heap figure went negative"));
             }
         }
-        if gc.heap.live_scan > gc.heap.live_bytes {
+        if gc.heap.live_scan.bytes > gc.heap.live_bytes
+            || gc.heap.live_scan.ptrs > gc.heap.live_scan.bytes
+        {
             return Err(format!(
-                "scannable live bytes {} exceed live bytes {}",
-                gc.heap.live_scan, gc.heap.live_bytes
+                "live pointer bytes {} exceed scannable bytes {}, or those live bytes {}",
+                gc.heap.live_scan.ptrs, gc.heap.live_scan.bytes, gc.heap.live_bytes
             ));
         }
         if gc.sweep.garbage_left > pages.in_use {

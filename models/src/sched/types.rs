@@ -129,8 +129,8 @@ pub struct G {
     /// `gcAssistBytes`: allocation credit (negative: debt) during a mark phase.
     pub assist_bytes: i64,
     /// Heap bytes (and scannable bytes) it holds until its request completes / it exits.
-    pub owned_req: (u64, u64),
-    pub owned_g: (u64, u64),
+    pub owned_req: (u64, crate::heap::Scan),
+    pub owned_g: (u64, crate::heap::Scan),
     /// Scan work of the assist it is performing (left to do, and in the current piece).
     pub assist_pending: i64,
     pub assist_piece: i64,
@@ -173,8 +173,8 @@ impl G {
             stack_bytes: 2048,
             rec: u32::MAX,
             assist_bytes: 0,
-            owned_req: (0, 0),
-            owned_g: (0, 0),
+            owned_req: Default::default(),
+            owned_g: Default::default(),
             assist_pending: 0,
             assist_piece: 0,
             alloc_cpu_after: 0,

@@ -16,7 +16,8 @@ enum Action {
     Next,
     /// A multi-step instruction (an allocation that assisted) is complete.
     Done,
-    Alloc(u64, u64, f64, Hold),
+    /// (size, count, scannable fraction, pointer fraction of that, lifetime).
+    Alloc(u64, u64, f64, f64, Hold),
     /// `sync.Pool.Get` (pool, size, scan) and `Put` (pool, max size).
     PoolGet(u32, u64, f64),
     PoolPut(u32, u64),
@@ -127,6 +128,7 @@ impl World {
                 count,
                 life,
                 scan,
+                ptrs,
             } => {
                 if started {
                     // The assist (or the GC start) this allocation caused is over.
@@ -145,7 +147,7 @@ impl World {
                     Life::Forever => Hold::Forever,
                     Life::For(d) => Hold::Until(d.sample(rng)),
                 };
-                Action::Alloc(sz, n, *scan, hold)
+                Action::Alloc(sz, n, *scan, *ptrs, hold)
             }
             Instr::PoolGet { pool, size, scan } => {
                 if started {
@@ -226,7 +228,7 @@ impl World {
                 // A pool miss allocates like `alloc` with lifetime "goroutine".
                 Action::PoolGet(pool, size, scan) => match self.pool_get(g, pool, size, scan) {
                     true => Action::Advance,
-                    false => Action::Alloc(size, 1, scan, Hold::Goroutine),
+                    false => Action::Alloc(size, 1, scan, 1.0, Hold::Goroutine),
                 },
                 a => a,
             };
@@ -288,12 +290,12 @@ impl World {
                         self.advance(g);
                     }
                 },
-                Action::Alloc(size, n, scan, hold) => {
+                Action::Alloc(size, n, scan, ptrs, hold) => {
                     let hold = match hold {
                         Hold::Until(d) => Hold::Until(now.saturating_add(d)),
                         h => h,
                     };
-                    let a = self.mallocgc(g, size, n, scan, hold, now);
+                    let a = self.mallocgc(g, size, n, (scan, ptrs), hold, now);
                     let (assist, start, done) = (a.assist, a.start, a.objects);
                     // The G's own allocation CPU runs once what this batch caused (an assist,
                     // a park on the assist queue, a GC start or mark termination) is over.
@@ -629,8 +631,8 @@ impl World {
         }
         let gg = &mut self.gs[g as usize];
         let owned = (gg.owned_req.0 + gg.owned_g.0, gg.owned_req.1 + gg.owned_g.1);
-        gg.owned_req = (0, 0);
-        gg.owned_g = (0, 0);
+        gg.owned_req = Default::default();
+        gg.owned_g = Default::default();
         let stack = gg.stack_bytes;
         gg.status = GStatus::Dead;
         gg.wait_reason = WaitReason::None;

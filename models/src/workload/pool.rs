@@ -30,7 +30,7 @@ use std::collections::VecDeque;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Obj {
     pub bytes: u64,
-    pub scan: u64,
+    pub scan: crate::heap::Scan,
 }
 
 /// `poolLocalInternal`: the private slot and the shared chain (head at the back).
@@ -41,11 +41,13 @@ struct Local {
 }
 
 impl Local {
-    fn bytes(&self) -> (u64, u64) {
+    fn bytes(&self) -> (u64, crate::heap::Scan) {
         self.private
             .iter()
             .chain(self.shared.iter())
-            .fold((0, 0), |(b, s), o| (b + o.bytes, s + o.scan))
+            .fold((0, Default::default()), |(b, s), o| {
+                (b + o.bytes, s + o.scan)
+            })
     }
     fn count(&self) -> u64 {
         self.private.is_some() as u64 + self.shared.len() as u64
@@ -232,7 +234,7 @@ impl World {
                 let bytes = rounded(size);
                 let o = Obj {
                     bytes,
-                    scan: (bytes as f64 * scan) as u64,
+                    scan: crate::heap::Scan::dense((bytes as f64 * scan) as u64),
                 };
                 self.sync.pools.held(g, goid).push((pool, o));
                 false
@@ -280,7 +282,7 @@ impl World {
         if pl.local.len() >= procs {
             return;
         }
-        let (mut b, mut s, mut n) = (0, 0, 0);
+        let (mut b, mut s, mut n) = (0, crate::heap::Scan::default(), 0);
         for l in &pl.local {
             let (lb, ls) = l.bytes();
             b += lb;
@@ -298,7 +300,7 @@ impl World {
     /// victim cache, then move every primary cache to the victim cache.
     pub fn pool_cleanup(&mut self) {
         debug_assert!(self.gc.phase != GcPhase::Mark);
-        let (mut b, mut s) = (0, 0);
+        let (mut b, mut s) = (0, crate::heap::Scan::default());
         for pl in &mut self.sync.pools.pools {
             for l in &pl.victim {
                 let (lb, ls) = l.bytes();

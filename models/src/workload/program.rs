@@ -29,6 +29,8 @@ pub enum Instr {
         count: Sampler,
         life: Life,
         scan: f64,
+        /// Pointer words among the scannable bytes (a fraction).
+        ptrs: f64,
     },
     Syscall {
         time: Sampler,
@@ -170,6 +172,7 @@ pub fn compile(
                 count,
                 lifetime,
                 scan,
+                pointers,
             } => Instr::Alloc {
                 size: Sampler::new(size, |b| b.0),
                 count: Sampler::new(count, |c| *c),
@@ -180,6 +183,7 @@ pub fn compile(
                     Lifetime::For(d) => Life::For(durs(d)),
                 },
                 scan: *scan,
+                ptrs: *pointers,
             },
             Op::Syscall { time, timed } => Instr::Syscall {
                 time: durs(time),
