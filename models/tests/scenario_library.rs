@@ -268,12 +268,20 @@ fn memory_limit_spiral_and_the_cpu_limiter() {
         .map(|w| w[1].start_ns - (w[0].start_ns + w[0].stw1_ns + w[0].mark_ns + w[0].stw2_ns))
         .collect();
     let b2b = gaps.iter().filter(|g| **g < 2 * MS).count();
+    // Back to back: the runway left under the limit is a few MiB, so the next cycle starts a
+    // few ms after the last ends and GC is marking most of the time.
+    let span = spiral.last().map_or(0, |c| c.start_ns) - spiral.first().map_or(0, |c| c.start_ns);
+    let marking: u64 = spiral[..spiral.len() - 1]
+        .iter()
+        .map(|c| c.stw1_ns + c.mark_ns + c.stw2_ns)
+        .sum();
+    let marking_share = marking as f64 / span.max(1) as f64;
     let growing = gc_cpu_share(&r, 0, 1000 * MS);
     let spiral_cpu = gc_cpu_share(&r, 2500 * MS, 5500 * MS);
     let limited_cpu = gc_cpu_share(&r, 12500 * MS, 14000 * MS);
     let high = run("memory-limit-spiral", &["params.limit=1GiB"]);
     eprintln!(
-        "spiral: GC CPU first second {growing:.2}, spiral {spiral_cpu:.2} ({b2b} of {} back to back), limited {limited_cpu:.2}; {} limited cycles; peak RSS {} MiB; 1GiB: {} cycles (vs {}), GC CPU {:.3}",
+        "spiral: GC CPU first second {growing:.2}, spiral {spiral_cpu:.2} (marking {marking_share:.2} of the time, {b2b} of {} gaps under 2 ms), limited {limited_cpu:.2}; {} limited cycles; peak RSS {} MiB; 1GiB: {} cycles (vs {}), GC CPU {:.3}",
         gaps.len(),
         r.summary.gc.limited_cycles,
         r.summary.gc.peak_rss_bytes >> 20,
@@ -281,7 +289,10 @@ fn memory_limit_spiral_and_the_cpu_limiter() {
         r.summary.gc.cycles,
         high.summary.gc.cpu_fraction
     );
-    assert!(b2b * 10 >= gaps.len() * 8, "cycles back to back");
+    assert!(
+        spiral.len() > 50 && marking_share > 0.75,
+        "cycles back to back: marking {marking_share:.2} of the time"
+    );
     assert!(spiral_cpu > 0.5 && spiral_cpu < 0.75, "spiral GC CPU");
     assert!(spiral_cpu > 2.0 * growing);
     assert!(r.summary.gc.limited_cycles > 0, "the limiter engages");
@@ -356,16 +367,23 @@ fn survival_rate_scales_mark_time_linearly() {
         let n = steady.len() as f64;
         let mark = steady.iter().map(|c| c.mark_ns).sum::<u64>() as f64 / n;
         let marked = steady.iter().map(|c| c.heap_marked).sum::<u64>() as f64 / n;
-        let stw = r.summary.gc.stw_ns;
+        let stw = steady
+            .iter()
+            .map(|c| c.stw1_ns.max(c.stw2_ns))
+            .max()
+            .unwrap_or(0);
         (
             r.summary.gc.cycles,
             mark,
             marked,
             r.summary.gc.assist_fraction,
-            stw.max,
+            stw,
         )
     };
     let (c20, m20, l20, a20, s20) = stats(20);
+    // (STW max over the steady phase: a pause can also wait for a mark worker to finish its
+    // piece of up to 100 µs, `gc::cycle`'s simplifications, whatever the survival rate; one
+    // fill-phase cycle at 80 % does.)
     let (c80, m80, l80, a80, s80) = stats(80);
     eprintln!(
         "survival: 20% {c20} cycles, mark {:.1} ms for {:.0} MiB, assist {a20:.3}, STW max {s20} ns; 80% {c80} cycles, mark {:.1} ms for {:.0} MiB, assist {a80:.3}, STW max {s80} ns",
@@ -442,9 +460,12 @@ fn sync_pool_hit_rate_falls_with_gogc_and_huge_buffers_stay() {
     let low_nb = run("sync-pool", &[no_bulk[0], no_bulk[1], "runtime.gogc=25"]);
     let extra = p(&low_nb).misses - p(&base_nb).misses;
     assert!(extra > 100, "{extra} more misses at GOGC=25");
-    assert_eq!(
-        low_nb.summary.alloc_bytes - base_nb.summary.alloc_bytes,
-        extra * 64 * 1024
+    // Up to the garbage of the requests still in flight at the end (16 KiB each, and an
+    // assist can stop a batch part-way): far less than one more miss per 16 requests.
+    let diff = low_nb.summary.alloc_bytes - base_nb.summary.alloc_bytes;
+    assert!(
+        diff.abs_diff(extra * 64 * 1024) < 256 * 1024,
+        "{diff} more bytes allocated for {extra} more misses"
     );
     assert!(b.hit_rate > 0.95, "a pool mostly hits");
     // Huge buffers put back: still pooled a second after the last export.

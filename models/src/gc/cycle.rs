@@ -380,6 +380,7 @@ impl World {
     ) -> Malloc {
         let m = self.gs[g as usize].m;
         let p = self.ms[m as usize].p as usize;
+        let count = self.assist_credit_covers(g, size, count);
         let trigger = if self.gc.phase == GcPhase::Off {
             self.gc_memory_inputs();
             self.gc.ctrl.trigger().0
@@ -455,6 +456,25 @@ impl World {
             own,
             start,
             objects: a.objects,
+        }
+    }
+
+    /// `deductAssistCredit`, which `mallocgc` runs before each object: during mark a G
+    /// allocates only as many objects of a batch as its assist credit covers, and the object
+    /// that takes it into debt is allocated alone, so that its assist runs at the ratio of the
+    /// heap before the rest of the batch (the caller allocates the rest afterwards). Without
+    /// this a batch could carry heapLive past the goal before any scan work is done, where
+    /// `revise` asks for the worst-case work over a runway of nothing.
+    fn assist_credit_covers(&self, g: GId, size: u64, count: u64) -> u64 {
+        if self.gc.phase != GcPhase::Mark || self.gc.limiter.limiting() {
+            return count;
+        }
+        let credit = self.gs[g as usize].assist_bytes;
+        let per = size.max(1) as i64;
+        if credit < per {
+            1
+        } else {
+            count.min((credit / per) as u64)
         }
     }
 

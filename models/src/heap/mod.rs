@@ -146,6 +146,8 @@ impl Heap {
     ) -> Malloc {
         let mut m = Malloc::default();
         if size == 0 || count == 0 {
+            // Zero-sized objects are all `&zerobase`: allocated, nothing counted.
+            m.objects = count;
             return m;
         }
         if size > MAX_SMALL_SIZE {
@@ -255,6 +257,14 @@ mod tests {
         );
         h.flush_mcaches();
         assert!(h.mallocgc(0, 128, 1, (0.0, 1.0), 0, u64::MAX).check_trigger);
+    }
+
+    #[test]
+    fn zero_sized_objects_are_all_allocated_and_count_nothing() {
+        let mut h = Heap::new(1);
+        let m = h.mallocgc(0, 0, 5, (1.0, 1.0), 0, 0);
+        assert_eq!((m.objects, m.bytes, m.heap_live), (5, 0, 0));
+        assert!(!m.check_trigger);
     }
 
     #[test]

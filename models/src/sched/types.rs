@@ -101,6 +101,9 @@ pub struct G {
     pub op_started: bool,
     /// Remaining repetitions inside the current instruction (spawn count, work units).
     pub op_iter: u64,
+    /// A partly done allocation's sampled object size and lifetime: the rest of the batch
+    /// allocates the same objects.
+    pub op_alloc: (u64, Nanos),
     /// The current compute piece ends with a `runtime.Gosched()`.
     pub op_yield: bool,
     pub seg: Segment,
@@ -155,6 +158,7 @@ impl G {
             remaining: 0,
             op_started: false,
             op_iter: 0,
+            op_alloc: (0, 0),
             op_yield: false,
             seg: Segment {
                 start: 0,

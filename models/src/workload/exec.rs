@@ -134,20 +134,28 @@ impl World {
                     // The assist (or the GC start) this allocation caused is over.
                     return Action::Done;
                 }
-                // A partly done allocation resumes with the objects still to allocate.
-                let n = if gg.op_iter > 0 {
-                    gg.op_iter
+                // A partly done allocation resumes with the objects still to allocate, of
+                // the size and lifetime sampled for the batch.
+                let (n, (sz, d)) = if gg.op_iter > 0 {
+                    (gg.op_iter, gg.op_alloc)
                 } else {
-                    count.sample(rng)
+                    let n = count.sample(rng);
+                    let sz = size.sample(rng);
+                    let d = match life {
+                        Life::For(d) => d.sample(rng),
+                        _ => 0,
+                    };
+                    (n, (sz, d))
                 };
-                let sz = size.sample(rng);
                 let hold = match life {
                     Life::Request => Hold::Request,
                     Life::Goroutine => Hold::Goroutine,
                     Life::Forever => Hold::Forever,
-                    Life::For(d) => Hold::Until(d.sample(rng)),
+                    Life::For(_) => Hold::Until(d),
                 };
-                Action::Alloc(sz, n, *scan, *ptrs, hold)
+                let (scan, ptrs) = (*scan, *ptrs);
+                self.gs[g as usize].op_alloc = (sz, d);
+                Action::Alloc(sz, n, scan, ptrs, hold)
             }
             Instr::PoolGet { pool, size, scan } => {
                 if started {
@@ -276,8 +284,7 @@ impl World {
                         // Its assist finished the mark work: gcMarkDone. (The batch's own
                         // allocate-black CPU is dropped here: one batch per cycle.)
                         self.gs[g as usize].alloc_cpu_after = 0;
-                        self.gs[g as usize].op_iter = 0;
-                        self.advance(g);
+                        self.alloc_next(g);
                         self.g_stops(g, now);
                         self.gc_mark_done(g, now);
                         return;
@@ -286,8 +293,7 @@ impl World {
                         if self.run_alloc_cpu_after(g, now) {
                             return;
                         }
-                        self.gs[g as usize].op_iter = 0;
-                        self.advance(g);
+                        self.alloc_next(g);
                     }
                 },
                 Action::Alloc(size, n, scan, ptrs, hold) => {
@@ -299,15 +305,17 @@ impl World {
                     let (assist, start, done) = (a.assist, a.start, a.objects);
                     // The G's own allocation CPU runs once what this batch caused (an assist,
                     // a park on the assist queue, a GC start or mark termination) is over.
-                    self.gs[g as usize].alloc_cpu_after = a.own;
-                    self.gs[g as usize].op_started = true;
-                    // If the trigger was reached part-way, the rest is allocated after gcStart.
                     let gg = &mut self.gs[g as usize];
+                    gg.alloc_cpu_after += a.own;
+                    gg.op_started = true;
+                    // Objects still to allocate: the trigger or the G's assist credit was
+                    // reached part-way. They follow what this part caused (`alloc_next`).
                     gg.op_iter = n - done;
-                    if done < n {
-                        gg.op_started = false;
-                    }
                     if start {
+                        // After gcStart the op resumes with the rest (if any).
+                        if done < n {
+                            self.gs[g as usize].op_started = false;
+                        }
                         // mallocgc → gcStart: this G stops the world for sweep termination and
                         // resumes after it.
                         self.g_stops(g, now);
@@ -341,7 +349,7 @@ impl World {
                     if self.run_alloc_cpu_after(g, now) {
                         return;
                     }
-                    self.advance(g);
+                    self.alloc_next(g);
                 }
                 Action::Syscall(d) => {
                     if !started {
@@ -583,6 +591,15 @@ impl World {
         let calls = Some(super::program::DEFAULT_CALLS_EVERY);
         self.start_piece(g, own, calls, false, now);
         true
+    }
+
+    /// An allocation part is over: allocate the batch's remaining objects next, or move on.
+    fn alloc_next(&mut self, g: GId) {
+        if self.gs[g as usize].op_iter > 0 {
+            self.gs[g as usize].op_started = false;
+        } else {
+            self.advance(g);
+        }
     }
 
     /// Moves past the current instruction.
