@@ -20,7 +20,13 @@
 //!   once). There are no per-P work buffers: any worker can take any grey byte.
 //! - Workers run in pieces of `WORKER_QUANTUM` of CPU and decide between pieces whether to go on
 //!   (fractional: above 1.2× its goal; idle: other work appeared), as `pollWork` and
-//!   `pollFractionalWorkerExit` do between drain batches.
+//!   `pollFractionalWorkerExit` do between drain batches. A stop-the-world waits for a
+//!   running piece to end (up to 100 µs), where the runtime's `gcDrain` sees the preemption
+//!   request within a work buffer.
+//! - `deductAssistCredit` runs per alloc batch, not per object: during mark a batch allocates
+//!   as many objects as the G's credit covers, then the object that goes into debt alone, its
+//!   assist first; the rest follows. The assist ratio is revised per batch part, not per span
+//!   refill.
 //! - During mark each allocated object costs its goroutine `costs.mark_alloc_per_object` of
 //!   CPU beyond the scenario's own (allocate-black in `gcmarknewobject`, and the write barrier
 //!   on the store that publishes the pointer, `wbBufFlush1` shading old and new values), paid
