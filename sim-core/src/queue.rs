@@ -153,6 +153,34 @@ mod tests {
     }
 
     #[test]
+    fn pops_exactly_in_time_then_sequence_order_under_churn() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut q = EventQueue::new();
+        // Reference: every event's (time, insertion number); pops must come in sorted order.
+        let mut next = 0u64;
+        let mut popped = Vec::new();
+        for _ in 0..20_000 {
+            if rng.next_u64() % 100 < 55 {
+                let delay = rng.next_u64() % 50;
+                q.schedule_in(delay, (q.now() + delay, next));
+                next += 1;
+            } else if let Some((t, ev)) = q.pop() {
+                assert_eq!(t, ev.0, "popped at its time");
+                popped.push(ev);
+            }
+        }
+        while let Some((_, ev)) = q.pop() {
+            popped.push(ev);
+        }
+        assert_eq!(popped.len() as u64, next);
+        assert!(
+            popped.windows(2).all(|w| w[0] < w[1]),
+            "(time, sequence) order"
+        );
+    }
+
+    #[test]
     fn past_times_are_clamped_to_now() {
         let mut q = EventQueue::new();
         q.schedule_at(100, 1);
