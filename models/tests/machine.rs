@@ -217,7 +217,7 @@ fn the_default_machine_is_transparent() {
 }
 
 #[test]
-fn cpu_quota_throttling_scenario_p99_jumps_with_32_procs() {
+fn cpu_quota_throttling_stalls_requests_with_32_procs() {
     let run = |sets: &[&str]| {
         let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
         common::run_file("scenarios/cpu-quota-throttling.toml", &sets)
