@@ -142,7 +142,8 @@ pub struct GcState {
     pub ctrl: GcController,
     pub heap: Heap,
     pub phase: GcPhase,
-    /// This cycle's mark CPU per KiB of scan work (`ref_ns_per_kib` scaled for the heap).
+    /// This cycle's mark CPU per KiB of scan work: `ref_ns_per_kib` scaled for the heap's size
+    /// (`gc::locality`) and for its pointer share (set at sweep termination).
     pub ns_per_kib: Nanos,
     /// The mark loop's CPU per KiB on a 64 MiB heap (`costs.mark_per_kib_*`).
     pub ref_ns_per_kib: Nanos,
@@ -232,6 +233,8 @@ impl GcState {
         let mut ctrl = GcController::new(gogc, limit);
         ctrl.globals_scan = sc.gc.globals.0;
         ctrl.commit(true);
+        // The mark-cost fields apply with their defaults when there is no `[machine]` table.
+        let machine = sc.machine.clone().unwrap_or_default();
         let flavor = sc.gc.mark.unwrap_or(if sc.runtime.go_version.at_least(26) {
             MarkFlavor::Greentea
         } else {
@@ -246,13 +249,7 @@ impl GcState {
                 MarkFlavor::Greentea => sc.costs.mark_per_kib_greentea.0,
                 MarkFlavor::Classic => sc.costs.mark_per_kib_classic.0,
             },
-            mark_locality: sc.machine.as_ref().map_or_else(
-                || {
-                    let d = crate::scenario::MachineCfg::default();
-                    (d.mark_cost_per_doubling, d.mark_cache_floor.0)
-                },
-                |m| (m.mark_cost_per_doubling, m.mark_cache_floor.0),
-            ),
+            mark_locality: (machine.mark_cost_per_doubling, machine.mark_cache_floor.0),
             globals: sc.gc.globals.0,
             stack_scan_per_g: sc.gc.stack_scan_per_goroutine.0,
             stack_start: sc.gc.stack_start.0,

@@ -71,7 +71,7 @@ fn durs(d: &DurDist, path: &str) -> Check {
     dist_u64(d, path, |x: Dur| x.0, DAY, "duration")
 }
 
-/// An allocation's object size (at most 1 TiB) and pointer fraction (in [0, 1]).
+/// An allocation's object size (at most 1 TiB) and scanned fraction (in [0, 1]).
 fn size_scan(size: &Dist<crate::units::Bytes>, scan: f64, p: &str) -> Check {
     dist_u64(
         size,
@@ -80,10 +80,15 @@ fn size_scan(size: &Dist<crate::units::Bytes>, scan: f64, p: &str) -> Check {
         TIB,
         "size",
     )?;
-    if !(0.0..=1.0).contains(&scan) {
+    fraction(scan, p, "scan")
+}
+
+/// The op field `{p}.{name}` is a fraction in [0, 1].
+fn fraction(v: f64, p: &str, name: &str) -> Check {
+    if !(0.0..=1.0).contains(&v) {
         return fail(
-            format!("{p}.scan"),
-            format!("scan is a fraction in [0, 1], got {scan}"),
+            format!("{p}.{name}"),
+            format!("{name} is a fraction in [0, 1], got {v}"),
         );
     }
     Ok(())
@@ -174,12 +179,7 @@ fn ops(list: &[Op], path: &str, n: &Names, limits: &Limits, depth: usize) -> Che
                 pointers,
             } => {
                 size_scan(size, *scan, &p)?;
-                if !(0.0..=1.0).contains(pointers) {
-                    return fail(
-                        format!("{p}.pointers"),
-                        format!("pointers is a fraction in [0, 1], got {pointers}"),
-                    );
-                }
+                fraction(*pointers, &p, "pointers")?;
                 dist_u64(count, &format!("{p}.count"), |c: u64| c, 1 << 32, "count")?;
                 if let Lifetime::For(d) = lifetime {
                     durs(d, &format!("{p}.lifetime"))?;
