@@ -512,6 +512,18 @@ impl Model for World {
         Control::Continue
     }
 
+    /// The epoch checks of `handle`, for the events whose epochs only ever count up.
+    fn is_stale(&self, ev: &Ev) -> bool {
+        match *ev {
+            Ev::Cpu { g, epoch } | Ev::Safepoint { g, epoch } => self.gs[g as usize].epoch != epoch,
+            Ev::MWake { m, epoch } | Ev::StealRetry { m, epoch } | Ev::NetpollWake { m, epoch } => {
+                self.ms[m as usize].epoch != epoch
+            }
+            Ev::Sysmon { epoch, .. } => self.sysmon.epoch != epoch,
+            _ => false,
+        }
+    }
+
     fn event_digest(&self, ev: &Ev) -> u64 {
         // A cheap, stable digest of the event's fields.
         let (tag, a, b) = match *ev {

@@ -8,7 +8,9 @@
 //!
 //! Cancellation is left to the model: an event carries whatever epoch/token it needs and the
 //! model ignores stale ones when they pop (a flag checked on pop), which costs nothing to the
-//! queue and keeps it allocation-free in steady state.
+//! queue and keeps it allocation-free in steady state. Stale events far in the future would
+//! pile up (a poller's 500 ms timeout superseded thousands of times a second), so the run loop
+//! drops them with `retain` whenever the queue has doubled since it last did.
 
 use crate::time::Nanos;
 use std::cmp::Ordering;
@@ -117,6 +119,13 @@ impl<E> EventQueue<E> {
             return Some(self.now);
         }
         self.heap.peek().map(|e| e.at)
+    }
+
+    /// Drops the future events `keep` rejects (events the model has superseded and would
+    /// ignore). Pop order of the rest is unchanged: it is fixed by their (time, sequence) keys.
+    /// Events of the current instant (the lane) are kept.
+    pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
+        self.heap.retain(|e| keep(&e.ev));
     }
 
     pub fn len(&self) -> usize {

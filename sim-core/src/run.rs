@@ -1,5 +1,5 @@
 //! The run loop: pops events in order, hands them to the model, enforces stop conditions, and
-//! folds every popped event into a rolling hash (the determinism fingerprint, as in madsim and
+//! folds every handled event into a rolling hash (the determinism fingerprint, as in madsim and
 //! TigerBeetle's simulator).
 
 use crate::queue::EventQueue;
@@ -37,7 +37,16 @@ pub trait Model {
     fn handle(&mut self, now: Nanos, ev: Self::Event, q: &mut EventQueue<Self::Event>) -> Control;
     /// A 64-bit digest of an event, folded into the run hash.
     fn event_digest(&self, ev: &Self::Event) -> u64;
+    /// Whether `ev` is superseded: handling it would do nothing, now or at its time (its
+    /// epoch no longer matches). The loop may drop such events before they pop.
+    fn is_stale(&self, _ev: &Self::Event) -> bool {
+        false
+    }
 }
+
+/// The queue is purged of stale events when it holds this many, and again each time it has
+/// doubled since: O(1) amortised per event, and no purge at all for small queues.
+pub const PURGE_AT_LEAST: usize = 1024;
 
 /// Cheap hook called for every handled event (after the model handled it).
 pub trait Observer {
@@ -116,6 +125,7 @@ pub fn run<M: Model, O: Observer>(
 ) -> RunOutcome {
     let mut events = 0u64;
     let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    let mut purge_at = PURGE_AT_LEAST;
     let reason = loop {
         if events >= limits.max_events {
             break StopReason::EventLimit;
@@ -133,6 +143,10 @@ pub fn run<M: Model, O: Observer>(
         events += 1;
         let ctl = model.handle(now, ev, q);
         obs.on_event(now, d, hash);
+        if q.len() >= purge_at {
+            q.retain(|e| !model.is_stale(e));
+            purge_at = (2 * q.len()).max(PURGE_AT_LEAST);
+        }
         if let Control::Stop(r) = ctl {
             break r;
         }
@@ -223,5 +237,64 @@ mod tests {
         };
         assert_eq!(a.first_divergence(&b), Some((2, 9)));
         assert_eq!(a.first_divergence(&a), None);
+    }
+
+    /// A poller: every 10 ns a tick supersedes the previous 1 ms timeout with a new one, as
+    /// the blocking netpoller's timeout is superseded by each wake-up.
+    struct Poller {
+        epoch: u32,
+        purge: bool,
+        seen: Vec<(Nanos, u32)>,
+        max_len: usize,
+    }
+    impl Model for Poller {
+        type Event = u32;
+        fn handle(&mut self, now: Nanos, ev: u32, q: &mut EventQueue<u32>) -> Control {
+            if ev == 0 {
+                self.epoch += 1;
+                q.schedule_in(1_000_000, self.epoch);
+                q.schedule_in(10, 0);
+                self.seen.push((now, ev));
+            } else if ev == self.epoch {
+                self.seen.push((now, ev));
+            }
+            self.max_len = self.max_len.max(q.len());
+            Control::Continue
+        }
+        fn event_digest(&self, ev: &u32) -> u64 {
+            *ev as u64
+        }
+        fn is_stale(&self, ev: &u32) -> bool {
+            self.purge && *ev != 0 && *ev != self.epoch
+        }
+    }
+
+    #[test]
+    fn superseded_events_are_purged_without_changing_the_run() {
+        let go = |purge| {
+            let mut m = Poller {
+                epoch: 0,
+                purge,
+                seen: vec![],
+                max_len: 0,
+            };
+            let mut q = EventQueue::new();
+            q.schedule_at(0, 0);
+            let limits = RunLimits {
+                until: 200_000,
+                max_events: u64::MAX,
+            };
+            let out = run(&mut m, &mut q, limits, &mut NoObserver);
+            (m, out)
+        };
+        let (kept, a) = go(false);
+        let (purged, b) = go(true);
+        assert_eq!(
+            kept.max_len, 20_001,
+            "every superseded timeout stays queued"
+        );
+        assert!(purged.max_len <= PURGE_AT_LEAST, "{}", purged.max_len);
+        assert_eq!(kept.seen, purged.seen);
+        assert_eq!((a.events, a.hash), (b.events, b.hash));
     }
 }
