@@ -1,54 +1,54 @@
-//! The event queue: a binary heap keyed by (time, sequence) plus a FIFO lane for events
-//! scheduled at the current instant.
+//! The event queue: a monotone radix heap keyed by (time, sequence).
 //!
-//! Most scheduler events are zero-delay (a wake-up, a hand-off); the lane keeps them in
-//! insertion order without heap work. Ordering is exactly (time, sequence): an event in the heap
-//! at time `now` was inserted while the clock was still earlier, so it has a smaller sequence
-//! number than anything in the lane and is popped first.
+//! Every key the model pushes is larger than the last key popped: times never go back (a time
+//! in the past is clamped to now) and the sequence number only counts up. That is what a radix
+//! heap needs (Ahuja, Mehlhorn, Orlin and Tarjan, "Faster algorithms for the shortest path
+//! problem", 1990): bucket `i` holds the keys whose highest bit differing from the last popped
+//! key is bit `i - 1`, so a push is one `leading_zeros`, and a pop scans only the lowest
+//! non-empty bucket and spreads it over lower ones. Each event moves down a few buckets in its
+//! life instead of ~log2(n) sift steps per pop in a binary heap, whose pops had been a quarter
+//! of a 270k-requests-per-second run. Keys are unique, so the order is exactly (time,
+//! sequence): events at one instant pop in the order they were scheduled.
 //!
 //! Cancellation is left to the model: an event carries whatever epoch/token it needs and the
 //! model ignores stale ones when they pop (a flag checked on pop), which costs nothing to the
-//! queue and keeps it allocation-free in steady state. Stale events far in the future would
-//! pile up (a poller's 500 ms timeout superseded thousands of times a second), so the run loop
-//! drops them with `retain` whenever the queue has doubled since it last did.
+//! queue and keeps it allocation-free in steady state (buckets keep their capacity). Stale
+//! events far in the future would pile up (a poller's 500 ms timeout superseded thousands of
+//! times a second), so the run loop drops them with `retain` whenever the queue has doubled
+//! since it last did.
 
 use crate::time::Nanos;
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
 
-struct Entry<E> {
-    at: Nanos,
-    /// Insertion order among events at the same time. 32 bits keep an entry small (the heap
-    /// moves entries on every operation); it wraps only after 2^32 insertions, which the run
-    /// loop's event limit stays below.
-    seq: u32,
-    ev: E,
+/// (time, sequence) as one integer: time in the high 64 bits.
+type Key = u128;
+
+#[inline(always)]
+fn key(at: Nanos, seq: u64) -> Key {
+    ((at as u128) << 64) | seq as u128
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, o: &Self) -> bool {
-        self.at == o.at && self.seq == o.seq
-    }
+/// Bucket of `k` relative to the last popped key: 0 if equal, else 1 + the highest differing
+/// bit.
+#[inline(always)]
+fn bucket(k: Key, last: Key) -> usize {
+    128 - (k ^ last).leading_zeros() as usize
 }
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl<E> Ord for Entry<E> {
-    // Reversed so that BinaryHeap (a max-heap) pops the earliest (time, seq) first.
-    fn cmp(&self, o: &Self) -> Ordering {
-        (o.at, o.seq).cmp(&(self.at, self.seq))
-    }
-}
+
+const BUCKETS: usize = 129;
 
 /// A deterministic priority queue of events.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
-    lane: VecDeque<E>,
+    buckets: Vec<Vec<(Key, E)>>,
+    /// Bit `i` set: bucket `i + 1` is not empty (bucket 0 is checked directly).
+    nonempty: u128,
+    /// The last popped key; every key in the queue is larger.
+    last: Key,
+    /// A bucket being spread over lower ones is swapped out into here, so that no bucket
+    /// loses its allocation.
+    spare: Vec<(Key, E)>,
+    len: usize,
     now: Nanos,
-    seq: u32,
+    seq: u64,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -62,10 +62,15 @@ impl<E> EventQueue<E> {
         Self::with_capacity(1024)
     }
 
+    /// `n` is a hint of how many events will be pending; buckets grow as needed and keep
+    /// their capacity.
     pub fn with_capacity(n: usize) -> Self {
         EventQueue {
-            heap: BinaryHeap::with_capacity(n),
-            lane: VecDeque::with_capacity(n),
+            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            nonempty: 0,
+            last: 0,
+            spare: Vec::with_capacity(n),
+            len: 0,
             now: 0,
             seq: 0,
         }
@@ -77,17 +82,23 @@ impl<E> EventQueue<E> {
         self.now
     }
 
+    #[inline(always)]
+    fn put(&mut self, k: Key, ev: E) {
+        let b = bucket(k, self.last);
+        self.buckets[b].push((k, ev));
+        if b > 0 {
+            self.nonempty |= 1 << (b - 1);
+        }
+    }
+
     /// Schedules `ev` at absolute time `at`. Times in the past are clamped to now, so simulated
     /// time never goes back.
     #[inline]
     pub fn schedule_at(&mut self, at: Nanos, ev: E) {
         let seq = self.seq;
-        self.seq = self.seq.wrapping_add(1);
-        if at <= self.now {
-            self.lane.push_back(ev);
-        } else {
-            self.heap.push(Entry { at, seq, ev });
-        }
+        self.seq += 1;
+        self.len += 1;
+        self.put(key(at.max(self.now), seq), ev);
     }
 
     /// Schedules `ev` after `delay` nanoseconds.
@@ -99,41 +110,75 @@ impl<E> EventQueue<E> {
     /// Pops the next event in (time, sequence) order and advances the clock to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
-        if let Some(top) = self.heap.peek()
-            && top.at == self.now
-        {
-            let e = self.heap.pop().expect("peeked");
-            return Some((e.at, e.ev));
+        if self.buckets[0].is_empty() {
+            if self.nonempty == 0 {
+                return None;
+            }
+            let i = self.nonempty.trailing_zeros() as usize + 1;
+            let b = &mut self.buckets[i];
+            if b.len() == 1 {
+                // The lowest bucket holds one event: it is the minimum.
+                let (k, ev) = b.pop().expect("one event");
+                self.nonempty &= !(1 << (i - 1));
+                return Some(self.take(k, ev));
+            }
+            // Spread the lowest bucket relative to its minimum, which lands in bucket 0.
+            let min = b.iter().map(|e| e.0).min().expect("non-empty");
+            std::mem::swap(&mut self.spare, &mut self.buckets[i]);
+            self.nonempty &= !(1 << (i - 1));
+            self.last = min;
+            let mut spare = std::mem::take(&mut self.spare);
+            for (k, ev) in spare.drain(..) {
+                self.put(k, ev);
+            }
+            self.spare = spare;
         }
-        if let Some(ev) = self.lane.pop_front() {
-            return Some((self.now, ev));
-        }
-        let e = self.heap.pop()?;
-        self.now = e.at;
-        Some((e.at, e.ev))
+        let (k, ev) = self.buckets[0].pop().expect("bucket 0 holds the minimum");
+        Some(self.take(k, ev))
+    }
+
+    #[inline(always)]
+    fn take(&mut self, k: Key, ev: E) -> (Nanos, E) {
+        self.last = k;
+        self.len -= 1;
+        self.now = (k >> 64) as Nanos;
+        (self.now, ev)
     }
 
     /// Time of the next event without popping it.
     pub fn peek_time(&self) -> Option<Nanos> {
-        if !self.lane.is_empty() {
-            return Some(self.now);
-        }
-        self.heap.peek().map(|e| e.at)
+        let k = match self.buckets[0].first() {
+            Some(e) => e.0,
+            None if self.nonempty == 0 => return None,
+            None => {
+                let i = self.nonempty.trailing_zeros() as usize + 1;
+                self.buckets[i].iter().map(|e| e.0).min()?
+            }
+        };
+        Some((k >> 64) as Nanos)
     }
 
-    /// Drops the future events `keep` rejects (events the model has superseded and would
-    /// ignore). Pop order of the rest is unchanged: it is fixed by their (time, sequence) keys.
-    /// Events of the current instant (the lane) are kept.
+    /// Drops the pending events `keep` rejects (events the model has superseded and would
+    /// ignore). The order of the rest is unchanged: it is fixed by their (time, sequence) keys.
     pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
-        self.heap.retain(|e| keep(&e.ev));
+        let mut len = 0;
+        self.nonempty = 0;
+        for (i, b) in self.buckets.iter_mut().enumerate() {
+            b.retain(|e| keep(&e.1));
+            len += b.len();
+            if i > 0 && !b.is_empty() {
+                self.nonempty |= 1 << (i - 1);
+            }
+        }
+        self.len = len;
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len() + self.lane.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.len == 0
     }
 }
 
