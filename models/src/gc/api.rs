@@ -41,8 +41,8 @@ impl World {
         }
         if self.gc.phase == GcPhase::Off && self.gc.sweep.pages_left > 0 {
             // for sweepone() != ^0 { … }: this G sweeps the rest of the heap.
-            let pages = self.gc.sweep.sweep_all();
-            let ns = self.mutator_swept(pages);
+            let (pages, freed) = self.gc.sweep.sweep_all();
+            let ns = self.mutator_swept(pages, freed);
             let calls = Some(crate::workload::program::DEFAULT_CALLS_EVERY);
             self.start_piece(g, ns, calls, false, now);
             return true;

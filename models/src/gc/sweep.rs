@@ -6,9 +6,11 @@
 //! nearly all sweeping, while a spare P sweeps for free.
 //!
 //! # Simplifications
-//! - Sweep work is counted in pages at one cost per page (`costs.sweep_per_page`), whether the
-//!   span is freed or kept; `mcentral.cacheSpan` sweeping a span of its own class to reuse it
-//!   is folded into the proportional sweep.
+//! - Sweep work is counted in pages: every page swept costs `costs.sweep_per_page`, and each
+//!   page of garbage freed `costs.sweep_free_per_page` more. A swept batch frees its
+//!   proportional share of the garbage the last mark found, as if garbage and live objects
+//!   never shared a span (no partly free spans); `mcentral.cacheSpan` sweeping a span of its
+//!   own class to reuse it is folded into the proportional sweep.
 //! - Pages still unswept when the next cycle starts (`gcStart`'s `sweepone` loop and
 //!   `finishsweep_m`) are swept at no cost and counted in `unswept_at_gc_start`; the pacer's
 //!   1 MiB margin makes this rare.
@@ -75,34 +77,41 @@ impl Sweeper {
 
     /// `deductSweepCredit(spanBytes, 0)`: the pages an allocator that grew the heap to
     /// `heap_live` by taking `span_bytes` of spans must sweep first.
-    pub fn deduct_sweep_credit(&mut self, span_bytes: u64, heap_live: u64) -> u64 {
+    /// Returns the pages swept and the garbage bytes they freed.
+    pub fn deduct_sweep_credit(&mut self, span_bytes: u64, heap_live: u64) -> (u64, u64) {
         if self.pages_per_byte == 0.0 || self.pages_left == 0 {
-            return 0;
+            return (0, 0);
         }
         let grown = span_bytes + heap_live.saturating_sub(self.heap_live_basis);
         let target = (self.pages_per_byte * grown as f64) as u64;
         let owed = target
             .saturating_sub(self.swept_since_basis)
             .min(self.pages_left);
-        self.take(owed);
-        owed
+        (owed, self.take(owed))
     }
 
-    /// Sweeps everything left (a caller's `sweepone` loop); returns the pages.
-    pub fn sweep_all(&mut self) -> u64 {
+    /// Sweeps everything left (a caller's `sweepone` loop); returns the pages and the
+    /// garbage bytes they freed.
+    pub fn sweep_all(&mut self) -> (u64, u64) {
         let left = self.pages_left;
-        self.take(left);
-        left
+        (left, self.take(left))
     }
 
-    /// Marks `pages` as swept; their share of the garbage is freed.
-    fn take(&mut self, pages: u64) {
+    /// The garbage bytes sweeping the next `pages` pages frees (what `take` frees): each
+    /// page's share of the garbage found by the last mark.
+    pub fn garbage_in(&self, pages: u64) -> u64 {
+        match pages.min(self.pages_left) {
+            0 => 0,
+            n if n == self.pages_left => self.garbage_left,
+            n => (self.garbage_left as u128 * n as u128 / self.pages_left as u128) as u64,
+        }
+    }
+
+    /// Marks `pages` as swept; their share of the garbage is freed. Returns the bytes freed.
+    fn take(&mut self, pages: u64) -> u64 {
+        let mut f = 0;
         if pages > 0 {
-            let f = if pages == self.pages_left {
-                self.garbage_left
-            } else {
-                (self.garbage_left as u128 * pages as u128 / self.pages_left as u128) as u64
-            };
+            f = self.garbage_in(pages);
             self.garbage_left -= f;
             self.freed += f;
         }
@@ -111,6 +120,7 @@ impl Sweeper {
         if self.pages_left == 0 {
             self.pages_per_byte = 0.0;
         }
+        f
     }
 }
 
@@ -134,9 +144,10 @@ impl World {
         if s.parked && s.pages_left > 0 && p != NIL {
             s.parked = false;
             let g = s.g;
+            let batch = self.sweep_batch_cost();
             let gg = &mut self.gs[g as usize];
             gg.status = GStatus::Runnable;
-            gg.remaining = SWEEP_BATCH_PAGES * self.costs.sweep_per_page.0;
+            gg.remaining = batch;
             self.runqput(p, g, true);
         }
     }
@@ -160,16 +171,29 @@ impl World {
     /// Called after `heapLive` counted the new spans; the runtime deducts before (`cacheSpan`).
     pub fn deduct_sweep_credit(&mut self, span_bytes: u64) -> Nanos {
         let live = self.gc.ctrl.heap_live.saturating_sub(span_bytes);
-        let pages = self.gc.sweep.deduct_sweep_credit(span_bytes, live);
-        self.mutator_swept(pages)
+        let (pages, freed) = self.gc.sweep.deduct_sweep_credit(span_bytes, live);
+        self.mutator_swept(pages, freed)
+    }
+
+    /// CPU to sweep `pages` pages whose garbage is `freed` bytes: every span's mark bits
+    /// (`mspan.sweep`), and for the pages freed, `mheap.freeSpan`.
+    pub fn sweep_cost(&self, pages: u64, freed: u64) -> Nanos {
+        pages * self.costs.sweep_per_page.0
+            + freed.div_ceil(PAGE_SIZE) * self.costs.sweep_free_per_page.0
+    }
+
+    /// CPU of `bgsweep`'s next batch (`sweepBatchSize` spans).
+    fn sweep_batch_cost(&self) -> Nanos {
+        let s = &self.gc.sweep;
+        self.sweep_cost(SWEEP_BATCH_PAGES, s.garbage_in(SWEEP_BATCH_PAGES))
     }
 
     /// An allocating (or `runtime.GC`-calling) goroutine swept `pages`: free their garbage
     /// spans, count them as the mutator's, and return the CPU it spends.
-    pub fn mutator_swept(&mut self, pages: u64) -> Nanos {
+    pub fn mutator_swept(&mut self, pages: u64, freed: u64) -> Nanos {
         self.sweep_free_spans();
         self.gc.sweep.pages_by_mutator += pages;
-        let ns = pages * self.costs.sweep_per_page.0;
+        let ns = self.sweep_cost(pages, freed);
         self.gc.sweep.mutator_ns += ns;
         ns
     }
@@ -186,13 +210,15 @@ impl World {
     /// `bgsweep` finished a batch: count it, then sweep on, yield (`goschedIfBusy`), or park
     /// once everything is swept.
     pub fn bgsweep_step(&mut self, g: GId, now: Nanos) {
-        let per_page = self.costs.sweep_per_page.0;
         self.scavenge_tick(now);
+        // The batch's cost as its piece was charged (take frees in proportion, so the
+        // garbage share is unchanged since then).
+        let ns = self.sweep_batch_cost();
         let s = &mut self.gc.sweep;
         let batch = SWEEP_BATCH_PAGES.min(s.pages_left);
         s.take(batch);
         s.pages_by_background += batch;
-        s.background_ns += SWEEP_BATCH_PAGES * per_page;
+        s.background_ns += ns;
         self.sweep_free_spans();
         let m = self.gs[g as usize].m;
         if self.gc.sweep.pages_left == 0 {
@@ -207,12 +233,13 @@ impl World {
             self.schedule(m, now, c);
             return;
         }
-        self.gs[g as usize].remaining = SWEEP_BATCH_PAGES * per_page;
+        let next = self.sweep_batch_cost();
+        self.gs[g as usize].remaining = next;
         let busy = self.pidle.is_empty();
         if busy || self.gs[g as usize].preempt {
             self.gosched_impl(g, now);
         } else {
-            self.start_piece(g, SWEEP_BATCH_PAGES * per_page, None, false, now);
+            self.start_piece(g, next, None, false, now);
         }
     }
 }

@@ -228,10 +228,20 @@ pub struct Costs {
     pub mark_per_kib_greentea: Dur,
     /// Mark CPU per KiB with the classic object-at-a-time loop (137 ms per 64 MiB measured).
     pub mark_per_kib_classic: Dur,
-    /// Sweeping one page of a span (`sweepone`: the span's mark bits, freeing it to the page
-    /// heap when empty). Calibrated on the published gcsteady steady-phase wall times, where
-    /// a spare P (bgsweep) makes GOMAXPROCS=2 faster than 1 by more than the GC CPU.
+    /// Sweeping one page of a span that keeps live objects (`mspan.sweep`: count the mark
+    /// bits, swap them in as the alloc bits). Go's own figures cannot resolve it: between
+    /// GC cycles its GOMAXPROCS=1 mutator allocates at 29-33 ns per object whether the heap
+    /// it sweeps is 90, 147 or 364 MiB (gcsteady pointer-free GOGC 25/100/400, 447 intervals
+    /// of `gc_cycles.csv`; least squares put the per-page term at 0 ± noise). 10 ns is the
+    /// cost of those few instructions.
     pub sweep_per_page: Dur,
+    /// Sweeping one page of a span whose objects are all dead, on top of `sweep_per_page`:
+    /// `mheap.freeSpan` (the heap lock, the page allocator's bitmap and summaries). The same
+    /// intervals' allocation costs 32.5 ns per 128 B object with these frees folded in;
+    /// 390 ns per page is 6 ns per object on top of gcsteady's 25 ns `alloc_cost`, and a
+    /// spare P (bgsweep) sweeping them makes GOMAXPROCS=2 faster than 1 by more than the GC
+    /// CPU, as in Go.
+    pub sweep_free_per_page: Dur,
     /// Extra mutator CPU per object allocated during the mark phase: `mallocgc`'s
     /// `gcmarknewobject` (allocate-black: an atomic mark-bit set and `bytesMarked`) and the
     /// buffered write barrier on the store that publishes the new pointer (`wbBufFlush1`
@@ -283,7 +293,8 @@ impl Default for Costs {
             netpoll: D(2_000),
             mark_per_kib_greentea: D(1_053),
             mark_per_kib_classic: D(2_090),
-            sweep_per_page: D(400),
+            sweep_per_page: D(10),
+            sweep_free_per_page: D(390),
             mark_alloc_per_object: D(16),
             write_barrier_per_pointer: D(10),
             write_barrier_contended: D(15),

@@ -417,6 +417,7 @@ pub fn validate(s: &Scenario) -> Check {
         ("mark_per_kib_greentea", c.mark_per_kib_greentea),
         ("mark_per_kib_classic", c.mark_per_kib_classic),
         ("sweep_per_page", c.sweep_per_page),
+        ("sweep_free_per_page", c.sweep_free_per_page),
         ("mark_alloc_per_object", c.mark_alloc_per_object),
         ("write_barrier_per_pointer", c.write_barrier_per_pointer),
         ("write_barrier_contended", c.write_barrier_contended),
