@@ -12,6 +12,18 @@
 
 mod common;
 use common::*;
+use models::gc::cycle::CycleRecord;
+use models::run::RunResult;
+
+/// The GC cycles that started in the steady phase.
+fn steady_records(r: &RunResult) -> Vec<&CycleRecord> {
+    r.world
+        .gc
+        .records
+        .iter()
+        .filter(|c| c.phase == "steady")
+        .collect()
+}
 
 /// One gcsteady run for a summary row: steady-phase cycles, mean goal over the previous
 /// marked heap, and the build phase's wall time in ms.
@@ -30,12 +42,8 @@ fn steady_run(row: &std::collections::BTreeMap<String, String>) -> (u32, f64, f6
         p.unwrap_or_else(|| panic!("no {name} phase"))
     };
     let steady = phase("steady");
-    let ratios: Vec<f64> = r
-        .world
-        .gc
-        .records
+    let ratios: Vec<f64> = steady_records(&r)
         .iter()
-        .filter(|c| c.phase == "steady")
         .map(|c| c.goal_over_prev_marked)
         .collect();
     let mean = ratios.iter().sum::<f64>() / ratios.len().max(1) as f64;
@@ -384,13 +392,7 @@ fn paced_gcsteady_cycles_and_gc_cpu_are_predicted() {
                 format!("params.total={}", row["arg_total"]),
             ],
         );
-        let steady: Vec<_> = r
-            .world
-            .gc
-            .records
-            .iter()
-            .filter(|c| c.phase == "steady")
-            .collect();
+        let steady = steady_records(&r);
         let cycles = steady.len() as f64;
         let peak_over_goal = steady
             .iter()
@@ -470,14 +472,7 @@ fn between_cycles_allocation_costs_what_go_s_costs_at_every_heap_size() {
             "scenarios/validation/gcsteady.toml",
             &[format!("runtime.gogc={gogc}"), "params.ptr=false".into()],
         );
-        let recs: Vec<_> = r
-            .world
-            .gc
-            .records
-            .iter()
-            .filter(|c| c.phase == "steady")
-            .collect();
-        let model: Vec<f64> = recs
+        let model: Vec<f64> = steady_records(&r)
             .windows(2)
             .map(|w| {
                 let end = w[0].start_ns + w[0].stw1_ns + w[0].mark_ns + w[0].stw2_ns;
