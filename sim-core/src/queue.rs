@@ -41,7 +41,8 @@ pub struct EventQueue<E> {
     buckets: Vec<Vec<(Key, E)>>,
     /// Bit `i` set: bucket `i + 1` is not empty (bucket 0 is checked directly).
     nonempty: u128,
-    /// The last popped key; every key in the queue is larger.
+    /// The last popped key (or, after a spread, the minimum now alone in bucket 0); every
+    /// other queued key is larger.
     last: Key,
     /// A bucket being spread over lower ones is swapped out into here, so that no bucket
     /// loses its allocation.
