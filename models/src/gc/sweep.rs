@@ -40,6 +40,8 @@ pub struct Sweeper {
     /// The `bgsweep` goroutine, and whether it is parked (`sweep.parked`).
     pub g: GId,
     pub parked: bool,
+    /// The CPU `bgsweep`'s current piece was charged for its batch.
+    pub batch_ns: Nanos,
     /// CPU spent sweeping by allocating goroutines and by `bgsweep`.
     pub mutator_ns: Nanos,
     pub background_ns: Nanos,
@@ -145,6 +147,7 @@ impl World {
             s.parked = false;
             let g = s.g;
             let batch = self.sweep_batch_cost();
+            self.gc.sweep.batch_ns = batch;
             let gg = &mut self.gs[g as usize];
             gg.status = GStatus::Runnable;
             gg.remaining = batch;
@@ -211,14 +214,11 @@ impl World {
     /// once everything is swept.
     pub fn bgsweep_step(&mut self, g: GId, now: Nanos) {
         self.scavenge_tick(now);
-        // The batch's cost as its piece was charged (take frees in proportion, so the
-        // garbage share is unchanged since then).
-        let ns = self.sweep_batch_cost();
         let s = &mut self.gc.sweep;
         let batch = SWEEP_BATCH_PAGES.min(s.pages_left);
         s.take(batch);
         s.pages_by_background += batch;
-        s.background_ns += ns;
+        s.background_ns += s.batch_ns;
         self.sweep_free_spans();
         let m = self.gs[g as usize].m;
         if self.gc.sweep.pages_left == 0 {
@@ -234,6 +234,7 @@ impl World {
             return;
         }
         let next = self.sweep_batch_cost();
+        self.gc.sweep.batch_ns = next;
         self.gs[g as usize].remaining = next;
         let busy = self.pidle.is_empty();
         if busy || self.gs[g as usize].preempt {
