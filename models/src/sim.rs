@@ -130,6 +130,13 @@ pub struct StwState {
     pub p: PId,
     pub started: Nanos,
     pub kind: StwKind,
+    /// Sum of the times at which each P reached `_Pgcstop` (`p.gcStopTime`).
+    pub stop_sum: Nanos,
+    /// When the last P stopped (`worldStop.finishedStopping`).
+    pub finished: Nanos,
+    /// `worldStop.stoppingCPUTime`: Σ over Ps of the time each sat in `_Pgcstop` before
+    /// the last one stopped; the P still running until then is not counted.
+    pub stopping_cpu: Nanos,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -309,6 +316,9 @@ impl World {
                 m: NIL,
                 p: NIL,
                 started: 0,
+                stop_sum: 0,
+                finished: 0,
+                stopping_cpu: 0,
                 kind: StwKind::Gomaxprocs(0),
             },
             programs,

@@ -146,6 +146,26 @@ fn a_non_preemptible_loop_stretches_gc_pauses() {
     assert!(on_max < 200_000, "STW max {on_max} ns with asyncpreempt on");
 }
 
+/// `gc_cpu_fraction` counts a pause as `cpuStats` does: each P only from the moment it sat in
+/// `_Pgcstop` (`stoppingCPUTime`), then every P from the last stop to the restart. At
+/// GOMAXPROCS=2 with the loop's P running through the wait, the pauses cost about their wall
+/// time once, not twice (the gctrace columns' wall × stwprocs).
+#[test]
+fn gc_cpu_counts_only_stopped_ps_while_the_world_stops() {
+    let r = run(LOOP, &[]);
+    let gc = &r.world.gc;
+    let workers: u64 = (gc.records.iter())
+        .map(|c| c.assist_cpu_ns + c.background_cpu_ns + c.idle_cpu_ns)
+        .sum();
+    let wall: u64 = gc.records.iter().map(|c| c.stw1_ns + c.stw2_ns).sum();
+    let pause = gc.total_gc_cpu - workers;
+    assert!(wall > 20_000_000, "pauses {wall} ns");
+    assert!(
+        pause >= wall && pause * 10 < wall * 12,
+        "pause CPU {pause} ns for {wall} ns of pauses at GOMAXPROCS=2"
+    );
+}
+
 /// The trigger is tested in mallocgc when an mcache refills or for a large object, so the heap
 /// at trigger time lands on the pacer's trigger (to within one span), and the first cycle
 /// starts at the 4 MiB minimum heap × 45/64…61/64.

@@ -185,6 +185,8 @@ pub struct GcState {
     /// CPU totals of this cycle and of the run.
     pub cycle_assist: Nanos,
     pub cycle_idle: Nanos,
+    /// This cycle's two pauses as `cpuStats.GCPauseTime` counts them (see `start_the_world`).
+    pub cycle_pause_cpu: Nanos,
     /// The dedicated and fractional workers' mark CPU this cycle (their sum is gctrace's
     /// background figure, [`GcState::cycle_bg`]).
     pub cycle_dedicated: Nanos,
@@ -275,6 +277,7 @@ impl GcState {
             idle_workers: 0,
             cycle_assist: 0,
             cycle_idle: 0,
+            cycle_pause_cpu: 0,
             cycle_dedicated: 0,
             cycle_fractional: 0,
             total_gc_cpu: 0,
@@ -791,8 +794,12 @@ impl World {
         let stwprocs = self.gomaxprocs.min(self.cpus) as u64;
         let stw2 = end - gc.t_mark_term;
         let mark = gc.t_mark_term - gc.t_mark;
-        gc.total_gc_cpu +=
-            stwprocs * (stw1 + stw2) + gc.cycle_assist + gc.cycle_bg() + gc.cycle_idle;
+        // `gc_cpu_fraction` counts the pauses as `cpuStats` does, not as the trace's STW
+        // columns (wall × stwprocs) do: a P still running while the world stops is not GC.
+        gc.total_gc_cpu += std::mem::take(&mut gc.cycle_pause_cpu)
+            + gc.cycle_assist
+            + gc.cycle_bg()
+            + gc.cycle_idle;
         gc.total_idle_cpu += gc.cycle_idle;
         gc.total_assist += gc.cycle_assist;
         let total = (end as f64) * self.gomaxprocs as f64;

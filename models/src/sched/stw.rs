@@ -20,6 +20,7 @@ impl World {
         self.stw.p = p;
         self.stw.kind = kind;
         self.stw.started = now;
+        self.stw.stop_sum = 0;
         self.obs(now, crate::obs::Hook::Stw { start: true });
         self.stw.stopwait = self.gomaxprocs;
         let gg = &mut self.gs[g as usize];
@@ -104,8 +105,12 @@ impl World {
         }
         self.allp[p as usize].status = PStatus::GcStop;
         self.set_activity(p, PActivity::Stopped, now);
+        self.stw.stop_sum += now;
         self.stw.stopwait = self.stw.stopwait.saturating_sub(1);
         if self.stw.stopwait == 0 {
+            self.stw.finished = now;
+            self.stw.stopping_cpu =
+                (self.gomaxprocs as Nanos * now).saturating_sub(self.stw.stop_sum);
             let epoch = self.stw.epoch;
             let t = now + self.costs.futex_wake.0 + self.stw_work();
             self.at(t, Ev::StwStart { epoch });
@@ -162,8 +167,12 @@ impl World {
         self.obs(now, crate::obs::Hook::Stw { start: false });
         self.stats.stw_pause(now - self.stw.started);
         if matches!(kind, StwKind::GcSweepTerm | StwKind::GcMarkTerm) {
-            // The whole pause counts as GC time on every P.
+            // The whole pause counts as GC time on every P for the CPU limiter...
             self.gc.limiter.finish_gc_transition(now as i64);
+            // ...but in `gc_cpu_fraction` (`cpuStats.accumulateGCPauseTime`) only the time
+            // each P sat stopped, and then every P from the last stop to the restart.
+            self.gc.cycle_pause_cpu +=
+                self.stw.stopping_cpu + (now - self.stw.finished) * self.gomaxprocs as Nanos;
         }
         match kind {
             StwKind::GcSweepTerm => {
