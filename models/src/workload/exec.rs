@@ -281,10 +281,9 @@ impl World {
                         return;
                     }
                     crate::gc::cycle::AssistNext::MarkDone => {
-                        // Its assist finished the mark work: gcMarkDone. (The batch's own
-                        // allocate-black CPU is dropped here: one batch per cycle.)
-                        self.gs[g as usize].alloc_cpu_after = 0;
-                        self.alloc_next(g);
+                        // Its assist finished the mark work: gcMarkDone. The op stays started:
+                        // after mark termination the G resumes here (`Done` again), runs the
+                        // batch's own CPU and moves on.
                         self.g_stops(g, now);
                         self.gc_mark_done(g, now);
                         return;
