@@ -169,6 +169,9 @@ pub struct GcState {
     pub workers: Vec<GId>,
     pub modes: Vec<WorkerMode>,
     pub frac_time: Vec<Nanos>,
+    /// Per P: its dedicated worker is still in its first, preemptible `gcDrain`; a preemption
+    /// then kicks the P's run queue to the global one (`gcBgMarkWorker`).
+    pub dedicated_preemptible: Vec<bool>,
     /// Pieces of work a running worker has in flight (bytes).
     pub piece: Vec<i64>,
     /// Work reserved by worker pieces and assists in flight.
@@ -268,6 +271,7 @@ impl GcState {
             workers: Vec::new(),
             modes: vec![WorkerMode::None; procs],
             frac_time: vec![0; procs],
+            dedicated_preemptible: vec![false; procs],
             piece: vec![0; procs],
             reserved: 0,
             assist_queue: std::collections::VecDeque::new(),
@@ -696,6 +700,7 @@ impl World {
         gc.idle_workers = 0;
         gc.modes = vec![WorkerMode::None; procs];
         gc.frac_time = vec![0; procs];
+        gc.dedicated_preemptible = vec![false; procs];
         gc.piece = vec![0; procs];
         gc.reserved = 0;
         gc.ctrl
@@ -893,6 +898,7 @@ impl World {
             WorkerMode::Fractional
         };
         self.gc.modes[p as usize] = mode;
+        self.gc.dedicated_preemptible[p as usize] = mode == WorkerMode::Dedicated;
         self.gs[w as usize].status = GStatus::Runnable;
         self.gs[w as usize].runnable_since = now;
         Some(w)
@@ -965,8 +971,17 @@ impl World {
             return;
         }
         let keep = match self.gc.modes[pi] {
-            // A dedicated worker owns its P for the whole mark phase.
-            WorkerMode::Dedicated => true,
+            // A dedicated worker owns its P for the whole mark phase. Its first `gcDrain`
+            // stops at a preemption (sysmon's after 10 ms): "a useful signal to kick
+            // everything out of the run queue so it can run somewhere else" (`runqdrain` →
+            // `globrunqputbatch`); then it drains on without preemption.
+            WorkerMode::Dedicated => {
+                if self.gs[w as usize].preempt && self.gc.dedicated_preemptible[pi] {
+                    self.gc.dedicated_preemptible[pi] = false;
+                    self.dedicated_worker_kick_runq(p, now);
+                }
+                true
+            }
             WorkerMode::Fractional => {
                 let delta = now.saturating_sub(self.gc.t_sweep_term).max(1);
                 !self.gs[w as usize].preempt

@@ -169,6 +169,18 @@ impl World {
         self.globrunq.push_back(g);
     }
 
+    /// `gcBgMarkWorker`'s kick: a preempted dedicated worker moves its P's runnext and local
+    /// run queue, in order, to the global run queue's tail (`runqdrain` + `globrunqputbatch`),
+    /// so that the other Ps run them while it marks on.
+    pub fn dedicated_worker_kick_runq(&mut self, p: PId, _now: Nanos) {
+        let mut moved = std::mem::take(&mut self.scratch);
+        moved.clear();
+        runq::runqdrain(&mut self.allp[p as usize], &mut moved);
+        self.globrunq.extend(moved.iter().copied());
+        moved.clear();
+        self.scratch = moved;
+    }
+
     // ----- running -----
 
     /// `execute(gp, inheritTime)`: run `g` on `m` after `delay` ns of switching.
