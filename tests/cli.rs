@@ -1,6 +1,7 @@
 //! The `gmpsim` binary end to end: the default run, JSON keys, exit codes, atomic outputs.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
 
 fn gmpsim() -> Command {
@@ -9,11 +10,8 @@ fn gmpsim() -> Command {
     c
 }
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("gmpsim-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
+fn tmpdir(name: &str) -> common::TmpDir {
+    common::tmpdir("cli", name)
 }
 
 #[test]

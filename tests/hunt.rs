@@ -2,6 +2,8 @@
 //! pathology with a fixed seed, shrinks it to a smaller scenario, and the repro replays the
 //! same observation; `check` exits 0 when the property holds; an unknown property exits 2.
 
+mod common;
+
 use models::scenario::load_scenario;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -12,10 +14,8 @@ fn gmpsim() -> Command {
     c
 }
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("gmpsim-hunt-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmpdir(name: &str) -> common::TmpDir {
+    common::tmpdir("hunt", name)
 }
 
 fn text(o: &Output) -> String {
@@ -87,7 +87,6 @@ fn hunt_finds(template: &str) {
         hunt_obs,
         "{template}: replay observes the same"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -134,7 +133,6 @@ fn hunt_is_deterministic_for_a_seed() {
             .unwrap();
         assert_eq!(out.status.code(), Some(1));
         let r = std::fs::read_to_string(dir.join("repro.toml")).unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
         r.replace(&dir.display().to_string(), "")
     };
     assert_eq!(run("det-a"), run("det-b"));
@@ -208,7 +206,7 @@ fn unknown_property_exits_2_and_lists_the_valid_ones() {
 }
 
 /// Runs a hunt with extra flags into a fresh directory; returns (exit code, stdout, dir).
-fn hunt_in(name: &str, args: &[&str]) -> (Option<i32>, String, PathBuf) {
+fn hunt_in(name: &str, args: &[&str]) -> (Option<i32>, String, common::TmpDir) {
     let dir = tmpdir(name);
     let out = gmpsim()
         .arg("hunt")
@@ -257,7 +255,6 @@ fn hunt_result_does_not_depend_on_the_thread_count() {
             let (code, stdout, dir) = hunt_in(&format!("jobs{jobs}-{all}"), &a);
             assert_eq!(code, Some(1), "{stdout}");
             let f = files(&dir);
-            let _ = std::fs::remove_dir_all(&dir);
             (stdout, f)
         };
         let (s1, f1) = run("1");
@@ -323,5 +320,4 @@ fn hunt_all_writes_a_replayable_repro_per_violation() {
             "case {c} replays what the hunt saw: {header}"
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

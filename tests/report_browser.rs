@@ -6,14 +6,13 @@
 //! Chromium comes from Debian's `chromium` package (`.ci/run` installs it when missing);
 //! `GMPSIM_CHROMIUM` overrides the binary. Without a browser the test fails and says so.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("gmpsim-report-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
+fn tmpdir(name: &str) -> common::TmpDir {
+    common::tmpdir("report", name)
 }
 
 fn chromium() -> PathBuf {

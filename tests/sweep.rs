@@ -1,7 +1,9 @@
 //! `gmpsim sweep`, `gmpsim merge` and `gmpsim run --plot` end to end: results, charts,
 //! determinism across thread counts, resume after an interruption, shards, bad input.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn gmpsim(cwd: &Path) -> Command {
@@ -10,11 +12,8 @@ fn gmpsim(cwd: &Path) -> Command {
     c
 }
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("gmpsim-sweep-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
+fn tmpdir(name: &str) -> common::TmpDir {
+    common::tmpdir("sweep", name)
 }
 
 fn scenario() -> String {

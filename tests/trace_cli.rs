@@ -1,6 +1,7 @@
 //! `gmpsim run --trace/--trace-window/--plot` end to end: files written, bad windows rejected.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
 
 fn gmpsim() -> Command {
@@ -9,11 +10,8 @@ fn gmpsim() -> Command {
     c
 }
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("gmpsim-trace-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tmpdir(name: &str) -> common::TmpDir {
+    common::tmpdir("trace", name)
 }
 
 #[test]
@@ -36,7 +34,6 @@ fn run_writes_a_trace_and_the_lane_chart() {
     assert!(doc["traceEvents"].as_array().unwrap().len() > 10);
     assert!(d.join("charts/lanes.png").exists() && d.join("charts/lanes.svg").exists());
     assert!(!d.join("t.json.tmp").exists());
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
@@ -56,5 +53,4 @@ fn a_bad_trace_window_is_bad_input_with_no_file() {
         );
         assert!(!d.join("t.json").exists());
     }
-    let _ = std::fs::remove_dir_all(&d);
 }
