@@ -70,30 +70,34 @@ fn real_build_ms(
 }
 
 /// The unpaced rows whose steady-phase cycle count misses Go's by more than 15 %.
-/// - Pointerful GOGC=400, P=1 (2 vs 3) and P=2 (4 vs 5): counts of a few cycles, where one
-///   cycle is 20-50 %. The marks run as long as Go's (P=1: the first steady mark 118 vs 122
-///   ms), but the model's mutator allocates more during them (P=1: 144 vs 113 MiB; P=2:
-///   1.8-2.2 vs 1.3-1.6 MiB/ms), so it marks more (P=1: 210 vs 178 MiB; P=2: 155-189 vs
-///   143-164) and its goals are higher. Go's P=1
-///   mutator costs 48-58 ns per object while a pointerful heap is marked and 39-40 ns while
-///   a pointer-free one is (steady-phase medians over `gc_cycles.csv`); the model charges 41
-///   for both. The marker's random walk over the graph evicting the mutator's cache lines is
-///   not modelled.
+/// - Pointerful GOGC=400 with Green Tea, P=1 (2 vs 3) and P=2 (4 vs 5): counts of a few
+///   cycles, where one cycle is 20-50 %. The marks run as long as Go's (P=1: the first
+///   steady mark 120 vs 116-126 ms), but the model's mutator allocates more during them
+///   (P=1: 151 vs 97-123 MiB; P=2: 2.2 vs 1.7 MiB/ms), so it marks more (P=1: 216 vs
+///   162-188 MiB; P=2: 162-194 vs 150-163) and its goals are higher.
+/// - Classic GOGC=400 P=1 (2 vs 1 in every rep): the other way round. Go's mutator allocates
+///   720-910 MiB during the first steady mark (284-324 ms), marks 786-976 MiB and never
+///   reaches the next goal; the model's allocates 330 MiB in its 250 ms mark, marks 396 MiB
+///   and starts a second cycle at 1.5 GiB.
+///
+///   Both come from one gap. Go's mutator cost per 128 B object during steady-phase marks
+///   (`gc_cycles.csv`, marks of 10 ms or more) depends on the collector and on whether the
+///   heap grows into pages it never used: Green Tea 59 ns into fresh pages (45 marks) and
+///   49 ns into reused ones (384); classic 27 ns fresh (39) and 49 ns reused (188). The model
+///   charges 41 ns in all four cases (`costs.mark_alloc_per_object`), and the GOGC=400 marks
+///   are mostly fresh. No runtime mechanism found explains the collector difference, so
+///   nothing is fitted to it.
 /// - Classic GOGC=100 P=1 (8 vs 5): both overshoot in the cycle that spans the end of the
 ///   build (the pacer's scan estimate, `heapScan`, leaves out what the previous cycle
 ///   allocated black; once the work done reaches it the assist ratio collapses and the
 ///   mutator runs free while the fractional worker finishes). How far it overshoots decides
 ///   the count, and Go's three reps ran 4, 8 and 5 steady cycles: the model follows the rep
 ///   of 8.
-/// - Classic GOGC=100 P=2 (22 vs 19; Go's reps 19, 18, 21), one cycle past 15 %: the
-///   classic loop's build marks cost ~15 % less per MiB in the model than in Go (see the
-///   build-marks test; the classic cost is calibrated on the steady phase's marks, which Go
-///   runs faster than its build's), so the model's build ends early.
 const CYCLE_MISSES: &[&str] = &[
     "gogc GOGC=400 P=1 ptr=True",
     "gogc GOGC=400 P=2 ptr=True",
     "nogreentea GOGC=100 P=1 ptr=True",
-    "nogreentea GOGC=100 P=2 ptr=True",
+    "nogreentea GOGC=400 P=1 ptr=True",
 ];
 
 /// The GOGC >= 100 rows whose build-phase wall time misses Go's by more than 30 % (none

@@ -247,7 +247,13 @@ impl GcState {
         });
         GcState {
             ctrl,
-            heap: Heap::new(procs),
+            heap: Heap::new(
+                procs,
+                crate::heap::sizeclasses::SpanLayout {
+                    heap_bits_in_span: sc.runtime.go_version.at_least(22),
+                    inline_mark_bits: flavor == MarkFlavor::Greentea,
+                },
+            ),
             phase: GcPhase::Off,
             ns_per_kib: 0,
             ref_ns_per_kib: match flavor {

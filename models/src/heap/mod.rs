@@ -7,7 +7,8 @@
 //!
 //! # Simplifications
 //! - Every span an mcache takes is fresh (all its slots free); partially used spans from
-//!   sweeping are not modelled, so `heapLive` grows by whole spans.
+//!   sweeping are not modelled, so `heapLive` grows by whole spans (`refill` adds the span's
+//!   pages, the end-of-span reserve and rounding waste included, as the runtime does).
 //! - Page states (in use, free, released) are in `pages.rs`, with its own simplifications.
 //! - Tiny-allocator batching (< 16 B noscan) is not modelled; such objects use class 2.
 
@@ -15,12 +16,15 @@ pub mod pages;
 pub mod sizeclasses;
 
 use sim_core::Nanos;
-use sizeclasses::{MAX_SMALL_SIZE, PAGE_SIZE, class_info, size_to_class};
+use sizeclasses::{MAX_SMALL_SIZE, PAGE_SIZE, SpanLayout, class_info, size_to_class, span_nelems};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Number of size classes (`_NumSizeClasses`).
 pub const NUM_CLASSES: usize = sizeclasses::CLASS_TO_SIZE.len();
+
+/// Span classes: a scan and a noscan one per size class (`numSpanClasses`).
+pub const NUM_SPAN_CLASSES: usize = 2 * NUM_CLASSES;
 
 /// `goarch.PtrSize`: bytes per pointer word (amd64, arm64).
 pub const PTR_SIZE: u64 = 8;
@@ -86,8 +90,11 @@ type Death = (Nanos, u64, u64, u64, u64);
 /// The heap.
 #[derive(Clone, Debug)]
 pub struct Heap {
-    /// Per P, per class: object slots left in the span the mcache holds.
-    pub mcache: Vec<[u32; NUM_CLASSES]>,
+    /// Per P, per span class (size class × 2 + noscan): object slots left in the span the
+    /// mcache holds.
+    pub mcache: Vec<[u32; NUM_SPAN_CLASSES]>,
+    /// Objects per span of each span class (`mspan.nelems`).
+    nelems: [u32; NUM_SPAN_CLASSES],
     /// Bytes of objects reachable now, and their scannable part.
     pub live_bytes: u64,
     pub live_scan: Scan,
@@ -104,9 +111,14 @@ pub struct Heap {
 }
 
 impl Heap {
-    pub fn new(procs: usize) -> Self {
+    pub fn new(procs: usize, layout: SpanLayout) -> Self {
+        let mut nelems = [0; NUM_SPAN_CLASSES];
+        for (spc, n) in nelems.iter_mut().enumerate() {
+            *n = span_nelems(spc >> 1, spc & 1 == 1, layout) as u32;
+        }
         Heap {
-            mcache: vec![[0; NUM_CLASSES]; procs],
+            mcache: vec![[0; NUM_SPAN_CLASSES]; procs],
+            nelems,
             live_bytes: 0,
             live_scan: Scan::default(),
             deaths: BinaryHeap::new(),
@@ -120,13 +132,13 @@ impl Heap {
 
     /// GOMAXPROCS changed: one mcache per P.
     pub fn resize(&mut self, procs: usize) {
-        self.mcache.resize(procs, [0; NUM_CLASSES]);
+        self.mcache.resize(procs, [0; NUM_SPAN_CLASSES]);
     }
 
     /// `mcache.releaseAll` at the end of a cycle: the next allocation of every class refills.
     pub fn flush_mcaches(&mut self) {
         for c in &mut self.mcache {
-            *c = [0; NUM_CLASSES];
+            *c = [0; NUM_SPAN_CLASSES];
         }
     }
 
@@ -165,15 +177,19 @@ impl Heap {
             m.check_trigger = true;
         } else {
             let class = size_to_class(size);
-            let (osz, _, nelems) = class_info(class);
-            let slots = &mut self.mcache[p][class];
+            let (osz, span, _) = class_info(class);
+            // Pointer-free objects come from the class's noscan spans.
+            let spc = class << 1 | usize::from(scan_frac <= 0.0);
+            let nelems = self.nelems[spc];
+            let slots = &mut self.mcache[p][spc];
             let mut need = count;
             while need > 0 {
                 let mut refilled = false;
                 if *slots == 0 {
-                    // `refill`: a fresh span; all its slots count in heapLive now.
-                    *slots = nelems as u32;
-                    m.heap_live += nelems * osz;
+                    // `refill`: a fresh span; heapLive counts all its pages now
+                    // (`npages*pageSize - usedBytes`), reserve and waste included.
+                    *slots = nelems;
+                    m.heap_live += span;
                     m.check_trigger = true;
                     refilled = true;
                 }
@@ -239,7 +255,7 @@ mod tests {
 
     #[test]
     fn a_refill_counts_the_whole_span_in_heap_live() {
-        let mut h = Heap::new(1);
+        let mut h = Heap::new(1, SpanLayout::default());
         // 120 B rounds up to the 128 B class: 64 objects per 8 KiB span.
         let m = h.mallocgc(0, 120, 1, (0.0, 1.0), 0, u64::MAX);
         assert_eq!((m.bytes, m.heap_live, m.check_trigger), (128, 8192, true));
@@ -261,7 +277,7 @@ mod tests {
 
     #[test]
     fn zero_sized_objects_are_all_allocated_and_count_nothing() {
-        let mut h = Heap::new(1);
+        let mut h = Heap::new(1, SpanLayout::default());
         let m = h.mallocgc(0, 0, 5, (1.0, 1.0), 0, 0);
         assert_eq!((m.objects, m.bytes, m.heap_live), (5, 0, 0));
         assert!(!m.check_trigger);
@@ -269,7 +285,7 @@ mod tests {
 
     #[test]
     fn large_objects_take_whole_pages() {
-        let mut h = Heap::new(1);
+        let mut h = Heap::new(1, SpanLayout::default());
         let m = h.mallocgc(0, 40_000, 2, (1.0, 1.0), 0, u64::MAX);
         assert_eq!(m.bytes, 2 * 5 * 8192);
         assert_eq!(m.heap_live, m.bytes);
@@ -278,7 +294,7 @@ mod tests {
 
     #[test]
     fn allocation_stops_at_the_trigger() {
-        let mut h = Heap::new(1);
+        let mut h = Heap::new(1, SpanLayout::default());
         // 40 KiB objects take 5 pages each: the third crosses a 100 KiB trigger.
         let m = h.mallocgc(0, 40_000, 10, (0.0, 1.0), 0, 100 << 10);
         assert_eq!(m.objects, 3);
@@ -292,7 +308,7 @@ mod tests {
 
     #[test]
     fn deaths_apply_in_time_order_and_never_underflow() {
-        let mut h = Heap::new(1);
+        let mut h = Heap::new(1, SpanLayout::default());
         h.hold_until(10, 100, Scan::dense(10));
         h.hold_until(5, 50, Scan::default());
         h.process_deaths(7);

@@ -3,8 +3,10 @@
 //! (`heapReleased`). Mapped = all three; retained (RSS of the heap) = in use + free.
 //!
 //! # Simplifications
-//! - Spans are packed perfectly: the garbage found by a cycle frees whole spans as it is
-//!   swept, so in-use pages equal allocated bytes (no fragmentation of partly used spans).
+//! - Spans count in use whole from the refill that takes them (end-of-span reserve and
+//!   rounding waste included), but sweeping frees all but the marked bytes, as if the live
+//!   objects were packed perfectly: after a sweep, in-use pages equal the marked heap (no
+//!   fragmentation of partly used spans, no waste kept in live spans).
 //! - Arenas are not modelled: the heap grows page by page, and mapped memory never shrinks
 //!   (as in the runtime, released pages stay mapped).
 

@@ -65,11 +65,46 @@ pub fn size_to_class(size: u64) -> usize {
     }
 }
 
-/// Object size, span bytes and objects per span of a class.
+/// Object size, span bytes and objects per span of a class (the table's, with no space
+/// reserved at the span's end: see [`span_nelems`]).
 pub fn class_info(class: usize) -> (u64, u64, u64) {
     let size = CLASS_TO_SIZE[class] as u64;
     let span = CLASS_TO_ALLOCNPAGES[class] as u64 * PAGE_SIZE;
     (size, span, span.checked_div(size).unwrap_or(0))
+}
+
+/// `minSizeForMallocHeader`: objects up to 512 B keep their pointer bitmap in the span.
+pub const MIN_SIZE_FOR_MALLOC_HEADER: u64 = 512;
+
+/// `unsafe.Sizeof(spanInlineMarkBits{})`: Green Tea's per-span mark state.
+pub const INLINE_MARK_BITS: u64 = 128;
+
+/// What a small-object span keeps at the end of its page, which sets its object count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpanLayout {
+    /// Go 1.22+ (allocation headers): a pointerful span of objects ≤ 512 B keeps its
+    /// pointer bitmap in its last `span / 64` bytes (`heapBitsInSpan`).
+    pub heap_bits_in_span: bool,
+    /// Green Tea (Go 1.26+ default): spans of 16–512 B objects, scan or noscan, keep 128 B
+    /// of inline mark bits (`gcUsesSpanInlineMarkBits`).
+    pub inline_mark_bits: bool,
+}
+
+/// `mheap.initSpan`'s `nelems`: the objects that fit in a span of `class` once the space
+/// reserved at its end is taken out (e.g. 512 B pointerful: 15, not 16).
+pub fn span_nelems(class: usize, noscan: bool, layout: SpanLayout) -> u64 {
+    let (size, span, nelems) = class_info(class);
+    if size == 0 || size > MIN_SIZE_FOR_MALLOC_HEADER {
+        return nelems;
+    }
+    let mut reserve = 0;
+    if layout.inline_mark_bits && size >= 16 {
+        reserve += INLINE_MARK_BITS;
+    }
+    if layout.heap_bits_in_span && !noscan {
+        reserve += span / 64;
+    }
+    (span - reserve) / size
 }
 
 #[cfg(test)]
@@ -92,6 +127,35 @@ mod tests {
                 "{s} not in the smallest class"
             );
         }
+    }
+
+    #[test]
+    fn spans_reserve_their_heap_bits_and_inline_mark_bits() {
+        let c512 = size_to_class(512);
+        let c128 = size_to_class(128);
+        let go121 = SpanLayout::default();
+        let classic = SpanLayout {
+            heap_bits_in_span: true,
+            inline_mark_bits: false,
+        };
+        let greentea = SpanLayout {
+            heap_bits_in_span: true,
+            inline_mark_bits: true,
+        };
+        // 512 B pointerful: 8192 - 128 B of heap bits leaves 15 objects; Go 1.21 fit 16.
+        assert_eq!(span_nelems(c512, false, go121), 16);
+        assert_eq!(span_nelems(c512, false, classic), 15);
+        assert_eq!(span_nelems(c512, false, greentea), 15);
+        assert_eq!(span_nelems(c512, true, classic), 16);
+        // 128 B noscan: only Green Tea's inline mark bits take a slot.
+        assert_eq!(span_nelems(c128, true, classic), 64);
+        assert_eq!(span_nelems(c128, true, greentea), 63);
+        assert_eq!(span_nelems(c128, false, greentea), 62);
+        // 8 B objects are too small for inline mark bits but keep heap bits when
+        // pointerful; objects over 512 B reserve nothing.
+        assert_eq!(span_nelems(1, false, greentea), 1008);
+        assert_eq!(span_nelems(1, true, greentea), 1024);
+        assert_eq!(span_nelems(size_to_class(1024), false, greentea), 8);
     }
 
     #[test]
