@@ -276,6 +276,28 @@ mod tests {
     }
 
     #[test]
+    fn heap_live_counts_the_span_pages_and_each_span_class_has_its_own_span() {
+        let layout = SpanLayout {
+            heap_bits_in_span: true,
+            inline_mark_bits: true,
+        };
+        let mut h = Heap::new(1, layout);
+        // 512 B pointerful: 15 objects per span, but the refill counts all 8192 bytes.
+        let m = h.mallocgc(0, 512, 15, (1.0, 1.0), 0, u64::MAX);
+        assert_eq!((m.bytes, m.heap_live), (15 * 512, 8192));
+        let m = h.mallocgc(0, 512, 1, (1.0, 1.0), 0, u64::MAX);
+        assert_eq!(m.heap_live, 8192, "the 16th object needs a new span");
+        // Pointer-free 512 B objects come from the noscan span class: a span of their own.
+        let m = h.mallocgc(0, 512, 1, (0.0, 1.0), 0, u64::MAX);
+        assert_eq!(m.heap_live, 8192);
+        let m = h.mallocgc(0, 512, 14, (0.0, 1.0), 0, u64::MAX);
+        assert_eq!(
+            m.heap_live, 0,
+            "15 noscan objects fit under the inline mark bits"
+        );
+    }
+
+    #[test]
     fn zero_sized_objects_are_all_allocated_and_count_nothing() {
         let mut h = Heap::new(1, SpanLayout::default());
         let m = h.mallocgc(0, 0, 5, (1.0, 1.0), 0, 0);
