@@ -1191,3 +1191,17 @@ fn bad_machine_values_name_the_field() {
     let m = s.machine.expect("machine table");
     assert_eq!((m.cores_per_node, m.cpu_quota), (Some(16), Some(4.0)));
 }
+
+/// A rate of 0 turns an arrival stream off (a what-if without it), while a negative one is
+/// still a typo.
+#[test]
+fn a_zero_rate_turns_an_arrival_stream_off() {
+    let off = set(&["params.rps=0/s"]).unwrap_or_else(|e| panic!("{e}"));
+    let r = models::run::run_scenario(&off, models::sim::RunOptions::default()).expect("runs");
+    assert_eq!(r.summary.requests.completed, 0);
+    let on = set(&[]).unwrap_or_else(|e| panic!("{e}"));
+    let r = models::run::run_scenario(&on, models::sim::RunOptions::default()).expect("runs");
+    let n = r.summary.requests.completed;
+    assert!(n > 500, "{n} requests at 1k/s");
+    assert!(set(&["params.rps=-1/s"]).is_err());
+}

@@ -14,6 +14,8 @@ pub struct ArrivalRt {
     pub class: u16,
     pub gap: Option<Exp<f64>>,
     pub mean_gap: f64,
+    /// `rate = 0`: the stream is off.
+    pub off: bool,
     pub start: Nanos,
     pub stop: Nanos,
     pub rng: Stream,
@@ -68,6 +70,7 @@ impl Sources {
                         Process::Constant => None,
                     },
                     mean_gap,
+                    off: a.rate.0 <= 0.0,
                     start: a.start.0,
                     stop: a.stop.map_or(u64::MAX, |d| d.0),
                     rng: rng.stream_indexed("arrivals", i as u64),
@@ -114,6 +117,9 @@ impl Sources {
     /// First events of every source.
     pub fn boot(&mut self, out: &mut Vec<(Nanos, Ev)>) {
         for (i, a) in self.arrivals.iter_mut().enumerate() {
+            if a.off {
+                continue; // rate 0: the stream never fires
+            }
             let t = a.start + a.next_gap();
             out.push((t, Ev::Arrival { src: i as u16 }));
         }
