@@ -984,7 +984,7 @@ impl World {
             WorkerMode::Dedicated => {
                 if self.gs[w as usize].preempt && self.gc.dedicated_preemptible[pi] {
                     self.gc.dedicated_preemptible[pi] = false;
-                    self.dedicated_worker_kick_runq(p, now);
+                    self.dedicated_worker_kick_runq(p);
                 }
                 true
             }

@@ -172,7 +172,7 @@ impl World {
     /// `gcBgMarkWorker`'s kick: a preempted dedicated worker moves its P's runnext and local
     /// run queue, in order, to the global run queue's tail (`runqdrain` + `globrunqputbatch`),
     /// so that the other Ps run them while it marks on.
-    pub fn dedicated_worker_kick_runq(&mut self, p: PId, _now: Nanos) {
+    pub fn dedicated_worker_kick_runq(&mut self, p: PId) {
         let mut moved = std::mem::take(&mut self.scratch);
         moved.clear();
         runq::runqdrain(&mut self.allp[p as usize], &mut moved);
