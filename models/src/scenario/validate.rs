@@ -518,7 +518,7 @@ pub fn validate(s: &Scenario) -> Check {
     for (i, a) in s.arrivals.iter().enumerate() {
         let r = a.rate.0;
         // 0 turns the stream off (a what-if without it); negative and NaN are typos.
-        if !(r >= 0.0 && r <= 1e9) {
+        if !(0.0..=1e9).contains(&r) {
             return fail(
                 format!("arrivals[{i}].rate"),
                 format!("must be >= 0 and at most 1G/s, got {}", a.rate),
