@@ -799,3 +799,53 @@ fn stacks_grow_by_doubling_and_shrink_at_gc() {
     let r = run(DEEP, &["params.gcs=7"]);
     assert_eq!(r.summary.goroutines.stack_bytes_at_end, 101 * start);
 }
+
+const KNOB_DURING_MARK: &str = r#"
+[meta]
+name = "knob"
+duration = "1s"
+[runtime]
+gomaxprocs = 2
+[[goroutines]]
+name = "heap"
+count = 1
+program = [
+  { op = "alloc", size = "512B", count = 262144, scan = 1.0, lifetime = "forever" },
+  { op = "repeat", n = "forever", body = [
+    { op = "compute", time = "50us" },
+    { op = "alloc", size = "128B", count = 1024, lifetime = "0s" },
+  ] },
+]
+[[goroutines]]
+name = "knob"
+count = 1
+program = [
+  { op = "sleep", time = "$at" },
+  { op = "gomaxprocs", n = 4 },
+  { op = "phase", name = "after" },
+]
+[params]
+at = "300ms"
+"#;
+
+/// `runtime.GOMAXPROCS(n)` stops the world through `stopTheWorldGC`, which first takes
+/// `gcsema`: a call made while a cycle runs waits for the cycle's mark termination.
+#[test]
+fn gomaxprocs_waits_for_the_running_gc_cycle() {
+    let r = run(KNOB_DURING_MARK, &[]);
+    let called = 300_000_000;
+    let end = |c: &models::gc::cycle::CycleRecord| c.start_ns + c.stw1_ns + c.mark_ns + c.stw2_ns;
+    let running = (r.world.gc.records.iter())
+        .find(|c| c.start_ns <= called && called < end(c))
+        .expect("a cycle is running when GOMAXPROCS is called");
+    let after = (r.summary.phases.iter())
+        .find(|p| p.name == "after")
+        .expect("the call returned");
+    assert!(
+        after.start_ns >= end(running) && after.start_ns < end(running) + 1_000_000,
+        "GOMAXPROCS returned at {} ns; the cycle running at the call ended at {} ns",
+        after.start_ns,
+        end(running)
+    );
+    assert_eq!(r.world.gomaxprocs, 4);
+}

@@ -31,12 +31,12 @@ impl World {
             } else {
                 // A cycle is running: wait for its mark to end, then start ours.
                 let n = self.gc.cycles + 1;
-                self.gc_wait_on_mark(g, n, now);
+                self.gc_wait_on_mark(g, n, WaitReason::GcMarkWait, now);
             }
             return true;
         }
         if (self.gc.cycles as u64) < target {
-            self.gc_wait_on_mark(g, target as u32, now);
+            self.gc_wait_on_mark(g, target as u32, WaitReason::GcMarkWait, now);
             return true;
         }
         if self.gc.phase == GcPhase::Off && self.gc.sweep.pages_left > 0 {
@@ -51,10 +51,10 @@ impl World {
     }
 
     /// `gcWaitOnMark(n)`: park until `n` cycles have finished their mark.
-    fn gc_wait_on_mark(&mut self, g: GId, n: u32, now: Nanos) {
+    pub fn gc_wait_on_mark(&mut self, g: GId, n: u32, why: WaitReason, now: Nanos) {
         let gg = &mut self.gs[g as usize];
         gg.status = GStatus::Waiting;
-        gg.wait_reason = WaitReason::GcMarkWait;
+        gg.wait_reason = why;
         gg.epoch = gg.epoch.wrapping_add(1);
         self.gc.mark_waiters.push((g, n));
         let m = self.gs[g as usize].m;

@@ -42,6 +42,7 @@ pub enum WaitReason {
     ForceGcIdle,
     GcSweepWait,
     GcMarkWait,
+    Semacquire,
     Forever,
 }
 
@@ -63,6 +64,7 @@ impl WaitReason {
             WaitReason::ForceGcIdle => "force gc (idle)",
             WaitReason::GcSweepWait => "GC sweep wait",
             WaitReason::GcMarkWait => "GC mark termination",
+            WaitReason::Semacquire => "semacquire",
             WaitReason::Forever => "chan receive (nil chan)",
         }
     }

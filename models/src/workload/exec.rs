@@ -543,11 +543,21 @@ impl World {
                     self.stats.phase_start(now, &name);
                 }
                 Action::Gomaxprocs(n) => {
-                    self.advance(g);
                     if n != self.gomaxprocs && n > 0 {
+                        if self.gc.phase != crate::gc::cycle::GcPhase::Off {
+                            // `stopTheWorldGC`: `semacquire(&gcsema)`, which a GC cycle
+                            // holds from `gcStart` to the end of mark termination. The op
+                            // runs again once the cycle's mark is over.
+                            let n = self.gc.cycles + 1;
+                            self.g_stops(g, now);
+                            self.gc_wait_on_mark(g, n, WaitReason::Semacquire, now);
+                            return;
+                        }
+                        self.advance(g);
                         self.stop_the_world(g, StwKind::Gomaxprocs(n), now);
                         return;
                     }
+                    self.advance(g);
                 }
                 Action::Stack(depth) => {
                     self.advance(g);
