@@ -438,22 +438,27 @@ impl World {
                 }
             }
         };
-        // Counters ride along with queue-changing events.
+        // Counters ride along with queue-changing events: a G taken from or put on a run
+        // queue, a steal, a preemption to the global queue, a stop-the-world.
         let count = match ev {
-            ObsEv::Steal { t, thief, .. } => Some((t, thief)),
-            ObsEv::Preempted { t, p, .. } => Some((t, p)),
-            ObsEv::Stw { t, .. } => Some((t, NIL)),
+            ObsEv::Run { t, p, .. } | ObsEv::Ready { t, p, .. } if p != NIL => Some((t, [p, NIL])),
+            ObsEv::Steal {
+                t, thief, victim, ..
+            } => Some((t, [thief, victim])),
+            ObsEv::Preempted { t, p, .. } => Some((t, [p, NIL])),
+            ObsEv::Stw { t, .. } => Some((t, [NIL, NIL])),
             _ => None,
         };
-        let counters = count.map(|(t, p)| ObsEv::Count {
-            t,
-            p,
-            counters: self.obs_counters(p),
-        });
+        let counts = count.map(|(t, ps)| (t, ps, ps.map(|p| self.obs_counters(p))));
         let log = self.events.as_mut().expect("checked");
         log.events.push(ev);
-        if let Some(c) = counters {
-            log.events.push(c);
+        if let Some((t, ps, cs)) = counts {
+            for (i, (p, counters)) in ps.into_iter().zip(cs).enumerate() {
+                // The first always (NIL: no local queue), the second only for a steal's victim.
+                if i == 0 || p != NIL {
+                    log.events.push(ObsEv::Count { t, p, counters });
+                }
+            }
         }
     }
 }

@@ -65,6 +65,13 @@ struct Writer<'a, W: Write> {
     /// them instead of an empty counter track (`GC CPU`, then heap and global runq).
     gc_ps_seen: bool,
     heap_before: Option<Counters>,
+    /// The counter values last written (heap triple, memory limit, global runq, each P's
+    /// local runq): a counter is written only when it changes, so that counters can ride on
+    /// every run and ready without repeating themselves.
+    last_heap: Option<(u64, u64, u64)>,
+    last_limit: Option<i64>,
+    last_global: Option<u32>,
+    last_local: Vec<Option<u32>>,
 }
 
 /// What an M's open slice is.
@@ -221,29 +228,44 @@ impl<W: Write> Writer<'_, W> {
             self.counters(self.win.0, &b, None)?;
         }
         let ts = us(t);
-        let s = format!(
-            r#"{{"ph":"C","name":"heap","pid":{PID_RT},"tid":{TID_GC},"ts":{ts},"args":{{"live":{},"goal":{},"trigger":{}}}}}"#,
-            c.heap_live, c.heap_goal, c.trigger
-        );
-        self.raw(&s)?;
-        if c.memory_limit < i64::MAX {
+        let heap = (c.heap_live, c.heap_goal, c.trigger);
+        if self.last_heap != Some(heap) {
+            self.last_heap = Some(heap);
+            let s = format!(
+                r#"{{"ph":"C","name":"heap","pid":{PID_RT},"tid":{TID_GC},"ts":{ts},"args":{{"live":{},"goal":{},"trigger":{}}}}}"#,
+                c.heap_live, c.heap_goal, c.trigger
+            );
+            self.raw(&s)?;
+        }
+        if c.memory_limit < i64::MAX && self.last_limit != Some(c.memory_limit) {
+            self.last_limit = Some(c.memory_limit);
             let s = format!(
                 r#"{{"ph":"C","name":"memory limit","pid":{PID_RT},"tid":{TID_GC},"ts":{ts},"args":{{"limit":{}}}}}"#,
                 c.memory_limit
             );
             self.raw(&s)?;
         }
-        let s = format!(
-            r#"{{"ph":"C","name":"global runq","pid":{PID_RT},"tid":{TID_GC},"ts":{ts},"args":{{"len":{}}}}}"#,
-            c.global_runq
-        );
-        self.raw(&s)?;
-        if let Some(p) = p {
+        if self.last_global != Some(c.global_runq) {
+            self.last_global = Some(c.global_runq);
             let s = format!(
-                r#"{{"ph":"C","name":"runq P{p}","pid":{PID_P},"tid":{p},"ts":{ts},"args":{{"len":{}}}}}"#,
-                c.local_runq
+                r#"{{"ph":"C","name":"global runq","pid":{PID_RT},"tid":{TID_GC},"ts":{ts},"args":{{"len":{}}}}}"#,
+                c.global_runq
             );
             self.raw(&s)?;
+        }
+        if let Some(p) = p {
+            let pi = p as usize;
+            if self.last_local.len() <= pi {
+                self.last_local.resize(pi + 1, None);
+            }
+            if self.last_local[pi] != Some(c.local_runq) {
+                self.last_local[pi] = Some(c.local_runq);
+                let s = format!(
+                    r#"{{"ph":"C","name":"runq P{p}","pid":{PID_P},"tid":{p},"ts":{ts},"args":{{"len":{}}}}}"#,
+                    c.local_runq
+                );
+                self.raw(&s)?;
+            }
         }
         Ok(())
     }
@@ -297,6 +319,10 @@ pub fn write_chrome_trace<W: Write>(
         gc_ps: 0,
         gc_ps_seen: false,
         heap_before: None,
+        last_heap: None,
+        last_limit: None,
+        last_global: None,
+        last_local: Vec::new(),
     };
     let mut open_p: Vec<Option<Open>> = Vec::new();
     let mut open_m: Vec<Option<(Nanos, MKind)>> = Vec::new();

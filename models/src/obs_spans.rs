@@ -120,7 +120,10 @@ pub fn spans(log: &EventLog, end: Nanos, window: (Nanos, Nanos)) -> Spans {
                 }
             }
             ObsEv::Count { t, counters, .. } if t >= w.0 && t <= w.1 => {
-                s.global_runq.push((t, counters.global_runq));
+                // Counters ride on every run and ready: keep the changes only.
+                if s.global_runq.last().map(|&(_, n)| n) != Some(counters.global_runq) {
+                    s.global_runq.push((t, counters.global_runq));
+                }
             }
             _ => {}
         }

@@ -422,3 +422,43 @@ fn p_tracks_show_idle_and_stopped_between_goroutines() {
         }
     }
 }
+
+/// A P's `runq P<n>` counter follows its local run queue: the counter rides on every run,
+/// ready, steal and preemption, so whenever the P goes idle (`findRunnable` found nothing,
+/// its local queue first) the counter last written for it reads 0.
+#[test]
+fn a_p_goes_idle_with_its_runq_counter_at_zero() {
+    let r = run("scenarios/default.toml", None, true);
+    let bytes = trace(&r, (0, u64::MAX));
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    // Per P: its runq counter values in time order (written in time order).
+    let mut runq: BTreeMap<u64, Vec<(i64, u64)>> = BTreeMap::new();
+    for e in doc["traceEvents"].as_array().unwrap() {
+        let name = e["name"].as_str().unwrap_or("");
+        if e["ph"] == "C" && name.starts_with("runq P") {
+            let p = e["tid"].as_u64().unwrap();
+            runq.entry(p)
+                .or_default()
+                .push((ns(&e["ts"]), e["args"]["len"].as_u64().unwrap()));
+        }
+    }
+    let idle: Vec<_> = x_slices(&bytes)
+        .into_iter()
+        .filter(|s| s.0 == 1 && s.2 == "idle")
+        .collect();
+    assert!(idle.len() > 100, "{} idle spans", idle.len());
+    let mut checked = 0;
+    for (_, p, _, start, _) in &idle {
+        let Some(vals) = runq.get(p) else { continue };
+        let before = vals.partition_point(|&(t, _)| t <= *start);
+        if before > 0 {
+            checked += 1;
+            let (t, len) = vals[before - 1];
+            assert_eq!(
+                len, 0,
+                "P{p} idle at {start} ns with runq {len} (counter at {t} ns)"
+            );
+        }
+    }
+    assert!(checked > 100, "{checked} idle spans checked");
+}
