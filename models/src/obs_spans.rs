@@ -119,11 +119,13 @@ pub fn spans(log: &EventLog, end: Nanos, window: (Nanos, Nanos)) -> Spans {
                     s.stw.push(c);
                 }
             }
-            ObsEv::Count { t, counters, .. } if t >= w.0 && t <= w.1 => {
-                // Counters ride on every run and ready: keep the changes only.
-                if s.global_runq.last().map(|&(_, n)| n) != Some(counters.global_runq) {
-                    s.global_runq.push((t, counters.global_runq));
-                }
+            // Counters ride on every run and ready: keep the changes only.
+            ObsEv::Count { t, counters, .. }
+                if t >= w.0
+                    && t <= w.1
+                    && s.global_runq.last().map(|&(_, n)| n) != Some(counters.global_runq) =>
+            {
+                s.global_runq.push((t, counters.global_runq));
             }
             _ => {}
         }
