@@ -204,12 +204,14 @@ pub fn explain(log: &EventLog, q: Query) -> Vec<String> {
                 } else {
                     "was made runnable (`ready`)"
                 };
-                let q = if next {
-                    format!("P{p}'s runnext")
+                let q = if p == NIL {
+                    "the global run queue (`injectglist`)".to_string()
+                } else if next {
+                    format!("P{p}'s runnext (`runqput`)")
                 } else {
-                    format!("P{p}'s local run queue")
+                    format!("P{p}'s local run queue (`runqput`)")
                 };
-                format!("{}: G{goid} {how} and put in {q} (`runqput`).", fmt_t(t))
+                format!("{}: G{goid} {how} and put in {q}.", fmt_t(t))
             }
             ObsEv::PreemptReq {
                 t,

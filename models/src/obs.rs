@@ -441,7 +441,8 @@ impl World {
         // Counters ride along with queue-changing events: a G taken from or put on a run
         // queue, a steal, a preemption to the global queue, a stop-the-world.
         let count = match ev {
-            ObsEv::Run { t, p, .. } | ObsEv::Ready { t, p, .. } if p != NIL => Some((t, [p, NIL])),
+            ObsEv::Run { t, p, .. } if p != NIL => Some((t, [p, NIL])),
+            ObsEv::Ready { t, p, .. } => Some((t, [p, NIL])),
             ObsEv::Steal {
                 t, thief, victim, ..
             } => Some((t, [thief, victim])),

@@ -462,3 +462,48 @@ fn a_p_goes_idle_with_its_runq_counter_at_zero() {
     }
     assert!(checked > 100, "{checked} idle spans checked");
 }
+
+/// The event log tells each goroutine's life once: a goroutine stops only after it ran (no
+/// stop reported twice, as a parked assist once was), and one that is stolen was put in a
+/// run queue since it last stopped (the netpoller's `injectglist` once put Gs in queues
+/// unreported).
+#[test]
+fn every_stop_follows_a_run_and_every_steal_a_queueing() {
+    use models::obs::ObsEv;
+    for rel in ["scenarios/default.toml", "scenarios/nightly-spike.toml"] {
+        let r = run(rel, None, true);
+        let log = r.world.events.as_ref().expect("log kept");
+        // Per goid: running now, and queued since it last stopped.
+        let mut running: BTreeMap<u64, bool> = BTreeMap::new();
+        let mut queued: BTreeMap<u64, bool> = BTreeMap::new();
+        let (mut stops, mut steals) = (0, 0);
+        for ev in &log.events {
+            match *ev {
+                // The GC's mark workers all log as goid 0.
+                ObsEv::Run { goid: 0, .. } | ObsEv::Stop { goid: 0, .. } => {}
+                ObsEv::Run { goid, .. } => {
+                    running.insert(goid, true);
+                    queued.insert(goid, false);
+                }
+                ObsEv::Stop { t, goid, .. } => {
+                    stops += 1;
+                    let was = running.insert(goid, false).unwrap_or(false);
+                    assert!(was, "{rel}: G{goid} stopped at {t} ns without running");
+                }
+                ObsEv::Ready { goid, .. } | ObsEv::Preempted { goid, .. } => {
+                    queued.insert(goid, true);
+                }
+                ObsEv::Steal { t, goid, .. } => {
+                    steals += 1;
+                    let q = queued.get(&goid).copied().unwrap_or(false);
+                    assert!(q, "{rel}: G{goid} stolen at {t} ns, never reported queued");
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            stops > 1000 && steals > 10,
+            "{rel}: {stops} stops, {steals} steals"
+        );
+    }
+}

@@ -787,6 +787,25 @@ impl World {
             gg.status = GStatus::Runnable;
             gg.runnable_since = now;
         }
+        if self.events.is_some() {
+            // Where each goes, for the event log: the first `npidle` (all without a P) to the
+            // global queue, the rest to P's ring.
+            let npidle = if p == NIL {
+                list.len()
+            } else {
+                self.pidle.len().min(list.len())
+            };
+            for (i, &g) in list.iter().enumerate() {
+                let q = if i < npidle { NIL } else { p };
+                let ready = crate::obs::Hook::Ready {
+                    g,
+                    p: q,
+                    next: false,
+                    new: false,
+                };
+                self.obs(now, ready);
+            }
+        }
         if p == NIL {
             let n = list.len();
             self.globrunq.extend(list.drain(..));

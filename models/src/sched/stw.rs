@@ -212,7 +212,10 @@ impl World {
         gg.status = GStatus::Running;
         gg.epoch = gg.epoch.wrapping_add(1);
         gg.seg.start = now;
+        gg.run_start = now;
         let epoch = gg.epoch;
+        let src = crate::sched::proc::RunSource::Resume;
+        self.obs(now, crate::obs::Hook::Run { g, start: now, src });
         self.set_activity(cur, PActivity::User, now);
         self.at(now, Ev::Cpu { g, epoch });
     }

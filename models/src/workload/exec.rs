@@ -328,8 +328,8 @@ impl World {
                         return;
                     }
                     if assist == crate::gc::cycle::ASSIST_PARK {
-                        // No mark work to take: wait on the assist queue for background credit.
-                        self.g_stops(g, now);
+                        // No mark work to take: wait on the assist queue for background credit
+                        // (`park_and_schedule` reports the G's stop).
                         self.gc_park_assist(g);
                         self.park_and_schedule(m, now);
                         return;
@@ -549,7 +549,6 @@ impl World {
                             // holds from `gcStart` to the end of mark termination. The op
                             // runs again once the cycle's mark is over.
                             let n = self.gc.cycles + 1;
-                            self.g_stops(g, now);
                             self.gc_wait_on_mark(g, n, WaitReason::Semacquire, now);
                             return;
                         }
