@@ -420,7 +420,7 @@ impl Summary {
         let g = &self.gc;
         let _ = writeln!(
             s,
-            "GC        {} cycles, GC CPU {:.1}% (assist {:.1}%, idle mark {:.1}%), STW p50 {} p99 {} max {}, peak heap {:.1} MiB, goal {:.1} MiB",
+            "GC        {} cycles, GC CPU {:.1}% (of which assist {:.1}%; idle-P marking {:.1}% on top), STW p50 {} p99 {} max {}, peak heap {:.1} MiB, goal {}",
             g.cycles,
             g.cpu_fraction * 100.0,
             g.assist_fraction * 100.0,
@@ -429,7 +429,12 @@ impl Summary {
             d(g.stw_ns.p99),
             d(g.stw_ns.max),
             g.peak_heap_bytes as f64 / 1048576.0,
-            g.final_goal_bytes as f64 / 1048576.0
+            // GOGC=off without a limit: the runtime's goal is effectively infinite.
+            if g.final_goal_bytes >= 1 << 62 {
+                "none (GOGC=off, no limit)".to_string()
+            } else {
+                format!("{:.1} MiB", g.final_goal_bytes as f64 / 1048576.0)
+            }
         );
         let mib = |b: u64| b as f64 / 1048576.0;
         let _ = writeln!(
@@ -468,7 +473,13 @@ impl Summary {
         let _ = writeln!(s, "P busy    {}", utils.join("  "));
         let _ = writeln!(s, "{}", self.machine.to_text());
         if self.phases.len() > 1 {
-            for p in &self.phases {
+            // The implicit `main` phase before a scenario's first phase usually lasts no time:
+            // it is left out of the text when it saw nothing.
+            for p in self
+                .phases
+                .iter()
+                .filter(|p| p.requests > 0 || p.end_ns > p.start_ns + 1000)
+            {
                 let _ = writeln!(
                     s,
                     "phase {:<10} {} .. {}: {} requests, latency p99 {}, sched p99 {}",
