@@ -30,6 +30,33 @@ fn no_arguments_runs_the_default_scenario() {
     );
 }
 
+/// The GC line: a GOGC=off run with no limit has no goal (Go's internal goal is effectively
+/// infinite), and idle-P marking is reported beside the GC CPU figure, not inside it.
+#[test]
+fn the_gc_line_reads_as_go_counts() {
+    let out = gmpsim()
+        .args([
+            "run",
+            "scenarios/default.toml",
+            "--set",
+            "meta.duration=300ms",
+        ])
+        .args(["--set", "runtime.gogc=off"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let gc = text
+        .lines()
+        .find(|l| l.starts_with("GC "))
+        .expect("a GC line");
+    assert!(gc.ends_with("goal none (GOGC=off, no limit)"), "{gc}");
+    assert!(
+        gc.contains("(of which assist") && gc.contains("on top)"),
+        "{gc}"
+    );
+    assert!(!text.contains("phase main"), "{text}");
+}
+
 #[test]
 fn json_summary_has_the_documented_keys() {
     let out = gmpsim()
