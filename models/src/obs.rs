@@ -440,26 +440,29 @@ impl World {
         };
         // Counters ride along with queue-changing events: a G taken from or put on a run
         // queue, a steal, a preemption to the global queue, a stop-the-world.
+        // (when, the P whose queue changed or NIL, a steal's victim or NIL)
         let count = match ev {
-            ObsEv::Run { t, p, .. } if p != NIL => Some((t, [p, NIL])),
-            ObsEv::Ready { t, p, .. } => Some((t, [p, NIL])),
+            ObsEv::Run { t, p, .. } if p != NIL => Some((t, p, NIL)),
+            ObsEv::Ready { t, p, .. } | ObsEv::Preempted { t, p, .. } => Some((t, p, NIL)),
             ObsEv::Steal {
                 t, thief, victim, ..
-            } => Some((t, [thief, victim])),
-            ObsEv::Preempted { t, p, .. } => Some((t, [p, NIL])),
-            ObsEv::Stw { t, .. } => Some((t, [NIL, NIL])),
+            } => Some((t, thief, victim)),
+            ObsEv::Stw { t, .. } => Some((t, NIL, NIL)),
             _ => None,
         };
-        let counts = count.map(|(t, ps)| (t, ps, ps.map(|p| self.obs_counters(p))));
+        let counts = count.map(|(t, p, victim)| {
+            let c = |p: PId| ObsEv::Count {
+                t,
+                p,
+                counters: self.obs_counters(p),
+            };
+            (c(p), (victim != NIL).then(|| c(victim)))
+        });
         let log = self.events.as_mut().expect("checked");
         log.events.push(ev);
-        if let Some((t, ps, cs)) = counts {
-            for (i, (p, counters)) in ps.into_iter().zip(cs).enumerate() {
-                // The first always (NIL: no local queue), the second only for a steal's victim.
-                if i == 0 || p != NIL {
-                    log.events.push(ObsEv::Count { t, p, counters });
-                }
-            }
+        if let Some((c, victim)) = counts {
+            log.events.push(c);
+            log.events.extend(victim);
         }
     }
 }

@@ -429,8 +429,9 @@ impl Summary {
             d(g.stw_ns.p99),
             d(g.stw_ns.max),
             g.peak_heap_bytes as f64 / 1048576.0,
-            // GOGC=off without a limit: the runtime's goal is effectively infinite.
-            if g.final_goal_bytes >= 1 << 62 {
+            // GOGC=off without a limit: the runtime's goal is the limit goal of an unlimited
+            // heap, ~2^63 bytes; there is none to speak of.
+            if g.gogc < 0 && g.memory_limit.is_none() {
                 "none (GOGC=off, no limit)".to_string()
             } else {
                 format!("{:.1} MiB", g.final_goal_bytes as f64 / 1048576.0)
@@ -473,12 +474,13 @@ impl Summary {
         let _ = writeln!(s, "P busy    {}", utils.join("  "));
         let _ = writeln!(s, "{}", self.machine.to_text());
         if self.phases.len() > 1 {
-            // The implicit `main` phase before a scenario's first phase usually lasts no time:
-            // it is left out of the text when it saw nothing.
+            // The implicit `main` phase before a scenario's first phase usually lasts a few ns
+            // (main's spawns): it is left out of the text when it saw nothing.
+            const EMPTY_PHASE_NS: Nanos = 1_000;
             for p in self
                 .phases
                 .iter()
-                .filter(|p| p.requests > 0 || p.end_ns > p.start_ns + 1000)
+                .filter(|p| p.requests > 0 || p.end_ns - p.start_ns > EMPTY_PHASE_NS)
             {
                 let _ = writeln!(
                     s,

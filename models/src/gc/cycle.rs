@@ -34,12 +34,12 @@
 //!   program stores. Each pointer word of an object allocated during mark also costs
 //!   `costs.write_barrier_per_pointer` (its one initialising store goes through the write
 //!   barrier), plus `costs.write_barrier_contended` while a worker marks on another P; other
-//!   cache interference between marking and the mutator is not modelled. Go's own cost per
-//!   128 B object during gcsteady's steady marks differs by collector and by whether the heap
-//!   grows into pages it never used (Green Tea 59 ns fresh, 49 reused; classic 27 and 49):
-//!   the model's one price (41 ns there) cannot follow, see `CYCLE_MISSES` in the tests. A Go 1.27 execution
+//!   cache interference between marking and the mutator is not modelled. A Go 1.27 execution
 //!   trace of gcsteady (2 vCPUs) shows the mutator allocating 0.5–0.6× as fast during mark as
-//!   outside it, pointer-free and pointerful alike.
+//!   outside it, pointer-free and pointerful alike. Go's own cost per 128 B object during
+//!   gcsteady's steady marks differs by collector and by whether the heap grows into pages
+//!   it never used (Green Tea 59 ns fresh, 49 reused; classic 27 and 49): the model's one
+//!   price (41 ns there) cannot follow; see `CYCLE_MISSES` in the tests.
 //! - In the unpaced pointerful GOGC=25 gcsteady runs Go stays ~55 cycles (P=2) in a stable
 //!   regime, until the GC CPU limiter's bucket (assist time plus 25 % of the mark's wall time,
 //!   less mutator time) fills; then assists switch off and cycles grow long and large. The

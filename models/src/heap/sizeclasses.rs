@@ -83,7 +83,7 @@ pub const INLINE_MARK_BITS: u64 = 128;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SpanLayout {
     /// Go 1.22+ (allocation headers): a pointerful span of objects ≤ 512 B keeps its
-    /// pointer bitmap in its last `span / 64` bytes (`heapBitsInSpan`).
+    /// pointer bitmap in its last `span / PtrSize / 8` bytes (`heapBitsInSpan`).
     pub heap_bits_in_span: bool,
     /// Green Tea (Go 1.26+ default): spans of 16–512 B objects, scan or noscan, keep 128 B
     /// of inline mark bits (`gcUsesSpanInlineMarkBits`).
@@ -102,7 +102,8 @@ pub fn span_nelems(class: usize, noscan: bool, layout: SpanLayout) -> u64 {
         reserve += INLINE_MARK_BITS;
     }
     if layout.heap_bits_in_span && !noscan {
-        reserve += span / 64;
+        // One bit per pointer word: `nbytes / goarch.PtrSize / 8`.
+        reserve += span / super::PTR_SIZE / 8;
     }
     (span - reserve) / size
 }

@@ -776,6 +776,18 @@ impl World {
         }
     }
 
+    /// The event log's record of a G that `injectglist` put in a queue (`p`, or NIL: global).
+    #[inline]
+    fn obs_injected(&mut self, g: GId, p: PId, now: Nanos) {
+        let ready = crate::obs::Hook::Ready {
+            g,
+            p,
+            next: false,
+            new: false,
+        };
+        self.obs(now, ready);
+    }
+
     /// `injectglist`: make a list of Gs runnable. With a P (`p != NIL`): the first `npidle` go
     /// to the global queue with that many Ms started, the rest to P's ring. Without: all global.
     pub fn injectglist(&mut self, list: &mut Vec<GId>, p: PId, now: Nanos) {
@@ -787,39 +799,25 @@ impl World {
             gg.status = GStatus::Runnable;
             gg.runnable_since = now;
         }
-        if self.events.is_some() {
-            // Where each goes, for the event log: the first `npidle` (all without a P) to the
-            // global queue, the rest to P's ring.
-            let npidle = if p == NIL {
-                list.len()
-            } else {
-                self.pidle.len().min(list.len())
-            };
-            for (i, &g) in list.iter().enumerate() {
-                let q = if i < npidle { NIL } else { p };
-                let ready = crate::obs::Hook::Ready {
-                    g,
-                    p: q,
-                    next: false,
-                    new: false,
-                };
-                self.obs(now, ready);
-            }
+        // The first `npidle` (all of them without a P) go to the global queue.
+        let npidle = if p == NIL {
+            list.len()
+        } else {
+            self.pidle.len().min(list.len())
+        };
+        for &g in &list[..npidle] {
+            self.globrunq.push_back(g);
+            self.obs_injected(g, NIL, now);
         }
         if p == NIL {
-            let n = list.len();
-            self.globrunq.extend(list.drain(..));
-            for _ in 0..n {
+            for _ in 0..npidle {
                 if self.pidle.is_empty() {
                     break;
                 }
                 self.startm(NIL, false, now);
             }
+            list.clear();
             return;
-        }
-        let npidle = self.pidle.len().min(list.len());
-        for &g in &list[..npidle] {
-            self.globrunq.push_back(g);
         }
         for _ in 0..npidle {
             // startm(nil): the NUMA-aware variant prefers an idle P on the waker's node.
@@ -828,8 +826,9 @@ impl World {
                 None => break,
             }
         }
-        for &g in list.iter().skip(npidle) {
+        for &g in &list[npidle..] {
             self.runqput(p, g, false);
+            self.obs_injected(g, p, now);
         }
         list.clear();
         if self.rules.inject_wakep {
