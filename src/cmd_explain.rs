@@ -12,8 +12,8 @@ use std::process::ExitCode;
 pub struct ExplainArgs {
     /// The scenario file (TOML).
     scenario: PathBuf,
-    /// Tell the story of this goroutine (its goid, as in `G17`).
-    #[arg(long, conflicts_with = "at", required_unless_present = "at")]
+    /// Tell the story of this goroutine: its goid, `17` or `G17` as the output writes it.
+    #[arg(long, conflicts_with = "at", required_unless_present = "at", value_parser = parse_goid)]
     goroutine: Option<u64>,
     /// Tell what happened in this span of simulated time, e.g. `1.2s..1.21s`.
     #[arg(long, value_name = "A..B")]
@@ -27,6 +27,14 @@ pub struct ExplainArgs {
     /// Print at most this many sentences.
     #[arg(long, default_value_t = 200)]
     limit: usize,
+}
+
+/// A goid as the user copies it from the output: `17` or `G17`.
+fn parse_goid(s: &str) -> Result<u64, String> {
+    let digits = s.strip_prefix(['G', 'g']).unwrap_or(s);
+    digits
+        .parse()
+        .map_err(|_| format!("`{s}` is not a goroutine id (write `17` or `G17`)"))
 }
 
 pub fn run(a: &ExplainArgs) -> anyhow::Result<ExitCode> {

@@ -54,3 +54,27 @@ fn a_bad_trace_window_is_bad_input_with_no_file() {
         assert!(!d.join("t.json").exists());
     }
 }
+
+#[test]
+fn explain_takes_a_goid_as_the_output_writes_it() {
+    let explain = |g: &str| {
+        gmpsim()
+            .args([
+                "explain",
+                "scenarios/validation/schedfair.toml",
+                "--goroutine",
+                g,
+            ])
+            .args(["--limit", "5"])
+            .output()
+            .unwrap()
+    };
+    let (plain, named) = (explain("17"), explain("G17"));
+    assert!(plain.status.success() && named.status.success());
+    let text = String::from_utf8_lossy(&plain.stdout);
+    assert!(text.contains("G17 was created"), "{text}");
+    assert_eq!(plain.stdout, named.stdout);
+    let bad = explain("X17");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a goroutine id"));
+}
