@@ -65,6 +65,10 @@ pub struct VersionRules {
     /// 1.26+: no `_Psyscall`; STW-preempted G to its own `runnext`; no `usleep(3)` when the
     /// victim's G is in a syscall.
     pub no_psyscall: bool,
+    /// 1.26+ `procresize`: a P with work restarts on its previous M (`oldm`); idle Ps are
+    /// wired to the mark workers still needed (`assignWaitingGCWorker`); the idle list is
+    /// rebuilt lowest id first.
+    pub procresize_126: bool,
 }
 
 impl VersionRules {
@@ -75,6 +79,7 @@ impl VersionRules {
             inject_wakep: v.at_least(23),
             schedtrace_125: v.at_least(25),
             no_psyscall: v.at_least(26),
+            procresize_126: v.at_least(26),
         }
     }
 }
@@ -355,6 +360,7 @@ impl World {
         let p0 = 0;
         self.allp[p0 as usize].status = PStatus::Running;
         self.allp[p0 as usize].m = 0;
+        self.allp[p0 as usize].oldm = 0;
         self.ms[0].p = p0;
         self.ms[0].state = MState::Running;
         // M0 runs runtime.main on P0 from the start (and the OS places it first, on CPU 0).

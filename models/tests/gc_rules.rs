@@ -832,9 +832,15 @@ at = "300ms"
 /// `gcsema`: a call made while a cycle runs waits for the cycle's mark termination.
 #[test]
 fn gomaxprocs_waits_for_the_running_gc_cycle() {
-    let r = run(KNOB_DURING_MARK, &[]);
-    let called = 300_000_000;
     let end = |c: &models::gc::cycle::CycleRecord| c.start_ns + c.stw1_ns + c.mark_ns + c.stw2_ns;
+    // A first run without the call finds a cycle; the second calls GOMAXPROCS in the middle
+    // of its mark (the runs agree up to the call: the sleeping caller changes nothing).
+    let dry = run(KNOB_DURING_MARK, &["params.at=10s"]);
+    let c = (dry.world.gc.records.iter())
+        .find(|c| c.start_ns >= 200_000_000 && c.mark_ns >= 2_000_000)
+        .expect("a cycle with a mark of 2 ms or more after 200 ms");
+    let called = c.start_ns + c.stw1_ns + c.mark_ns / 2;
+    let r = run(KNOB_DURING_MARK, &[&format!("params.at={called}ns")]);
     let running = (r.world.gc.records.iter())
         .find(|c| c.start_ns <= called && called < end(c))
         .expect("a cycle is running when GOMAXPROCS is called");
@@ -848,4 +854,86 @@ fn gomaxprocs_waits_for_the_running_gc_cycle() {
         end(running)
     );
     assert_eq!(r.world.gomaxprocs, 4);
+}
+
+const TWO_BUSY_OF_FOUR: &str = r#"
+[meta]
+name = "two-busy"
+duration = "1s"
+[runtime]
+gomaxprocs = 4
+[[goroutines]]
+name = "heap"
+count = 1
+program = [
+  { op = "alloc", size = "512B", count = 65536, scan = 1.0, lifetime = "forever" },
+  { op = "exit" },
+]
+[[goroutines]]
+name = "busy"
+count = 2
+program = [
+  { op = "repeat", n = "forever", body = [
+    { op = "compute", time = "50us" },
+    { op = "alloc", size = "128B", count = 256, lifetime = "0s" },
+  ] },
+]
+"#;
+
+/// 1.26+ `procresize` wires the mark workers a cycle needs to idle Ps before the world
+/// restarts (`assignWaitingGCWorker`), and a P with work restarts on its previous M. So a
+/// busy goroutine that a stop-the-world preempted into its P's `runnext` runs next on that
+/// P and thread: the dedicated worker takes one of the two idle Ps instead of that P (where
+/// it would leave the goroutine for another P to steal).
+#[test]
+fn mark_workers_start_on_idle_ps_and_busy_goroutines_keep_theirs() {
+    use models::obs::ObsEv;
+    use models::sched::proc::RunSource;
+    use std::collections::BTreeMap;
+    let sc = parse_scenario(TWO_BUSY_OF_FOUR, "gc.toml", &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let opts = RunOptions {
+        event_log: true,
+        ..Default::default()
+    };
+    let r = run_scenario(&sc, opts).expect("runs");
+    assert!(r.world.gc.cycles >= 20, "{} cycles", r.world.gc.cycles);
+    let log = r.world.events.as_ref().expect("log kept");
+    // Per goroutine: its P and M when it last ran, and whether a stop-the-world has since
+    // preempted it into that P's runnext.
+    let mut last: BTreeMap<u64, (u32, u32)> = BTreeMap::new();
+    let mut pending: BTreeMap<u64, bool> = BTreeMap::new();
+    let mut resumed = 0;
+    for ev in &log.events {
+        match *ev {
+            ObsEv::Run { goid: 0, .. } => {} // mark workers
+            ObsEv::Run {
+                goid, p, m, src, t, ..
+            } => {
+                if pending.insert(goid, false).unwrap_or(false) {
+                    resumed += 1;
+                    let (q, n) = last[&goid];
+                    assert!(
+                        (p, m, src) == (q, n, RunSource::Runnext),
+                        "G{goid}, preempted by a stop-the-world on P{q}/M{n}, ran next on \
+                         P{p}/M{m} ({src:?}) at {t} ns"
+                    );
+                }
+                last.insert(goid, (p, m));
+            }
+            ObsEv::Preempted {
+                goid,
+                global: false,
+                ..
+            } => {
+                pending.insert(goid, true);
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        resumed > 20,
+        "{resumed} goroutines preempted by a stop-the-world"
+    );
 }

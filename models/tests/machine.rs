@@ -271,8 +271,11 @@ fn cpu_quota_throttling_stalls_requests_with_32_procs() {
         p99(&old),
         p99(&aware)
     );
-    // A throttle can delay a request by at most the rest of the 100 ms period.
-    assert!(p32.summary.latency_ns.max < 100_000_000 + 20_000_000);
+    // A throttle stalls a running piece for at most the rest of its 100 ms period; a
+    // request's CPU comes in two pieces (parse, render) on either side of its I/O, and each
+    // can meet one.
+    let max = p32.summary.latency_ns.max;
+    assert!(max < 2 * 100_000_000, "latency max {max} ns with 32 Ps");
     // The quota-aware run's marks (100–200 ms, a dedicated worker on one of 4 Ps) strand no
     // goroutine in that P's run queue: sysmon preempts the worker after 10–20 ms and it
     // kicks the queue to the global one (`gcBgMarkWorker`). Without the kick, Gs readied

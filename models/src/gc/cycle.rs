@@ -175,6 +175,9 @@ pub struct GcState {
     /// Per P: its dedicated worker is still in its first, preemptible `gcDrain`; a preemption
     /// then kicks the P's run queue to the global one (`gcBgMarkWorker`).
     pub dedicated_preemptible: Vec<bool>,
+    /// Per P: a worker is assigned to it and not yet run (`p.nextGCMarkWorker`, 1.26+); its
+    /// mode is in `modes`.
+    pub assigned: Vec<bool>,
     /// Pieces of work a running worker has in flight (bytes).
     pub piece: Vec<i64>,
     /// Work reserved by worker pieces and assists in flight.
@@ -281,6 +284,7 @@ impl GcState {
             modes: vec![WorkerMode::None; procs],
             frac_time: vec![0; procs],
             dedicated_preemptible: vec![false; procs],
+            assigned: vec![false; procs],
             piece: vec![0; procs],
             reserved: 0,
             assist_queue: std::collections::VecDeque::new(),
@@ -710,6 +714,7 @@ impl World {
         gc.modes = vec![WorkerMode::None; procs];
         gc.frac_time = vec![0; procs];
         gc.dedicated_preemptible = vec![false; procs];
+        gc.assigned = vec![false; procs];
         gc.piece = vec![0; procs];
         gc.reserved = 0;
         gc.ctrl
@@ -878,39 +883,83 @@ impl World {
         self.obs(end, crate::obs::Hook::GcWork);
     }
 
-    /// `findRunnableGCWorker` (findRunnable step 3): a dedicated or fractional worker for `p`.
-    pub fn find_runnable_gc_worker(&mut self, p: PId, now: Nanos) -> Option<GId> {
+    /// `gcControllerState.assignWaitingGCWorker`: wire `p` as a dedicated or fractional mark
+    /// worker if one should run there; the worker stays parked until `p` runs it
+    /// ([`Self::find_runnable_gc_worker`]) or gives it back
+    /// ([`Self::release_next_gc_mark_worker`]).
+    pub fn assign_waiting_gc_worker(&mut self, p: PId, now: Nanos) -> bool {
+        // gcShouldScheduleWorker: no worker for work that assists have in hand.
         if self.gc.phase != GcPhase::Mark || self.gc.available() == 0 {
-            return None;
+            return false;
         }
-        if self.gc.limiter.need_update(now as i64) {
-            self.gc.limiter.update(now as i64);
+        let c = &self.gc.ctrl;
+        if c.dedicated_mark_workers_needed <= 0 && c.fractional_utilization_goal == 0.0 {
+            return false;
         }
-        let w = *self.gc.workers.get(p as usize)?;
+        // gcBgMarkWorkerPool.pop(): this P's worker, if it is parked in the pool.
+        let Some(&w) = self.gc.workers.get(p as usize) else {
+            return false;
+        };
         if self.gs[w as usize].status != GStatus::Waiting {
-            return None;
+            return false;
         }
         let c = &mut self.gc.ctrl;
         let mode = if c.dedicated_mark_workers_needed > 0 {
             c.dedicated_mark_workers_needed -= 1;
             WorkerMode::Dedicated
-        } else if c.fractional_utilization_goal == 0.0 {
-            return None;
         } else {
+            // Is this P behind on the fractional utilization goal?
             let delta = now.saturating_sub(self.gc.t_sweep_term);
             if delta > 0
                 && self.gc.frac_time[p as usize] as f64 / delta as f64
                     > c.fractional_utilization_goal
             {
-                return None;
+                return false;
             }
             WorkerMode::Fractional
         };
         self.gc.modes[p as usize] = mode;
         self.gc.dedicated_preemptible[p as usize] = mode == WorkerMode::Dedicated;
+        self.gc.assigned[p as usize] = true;
+        true
+    }
+
+    /// `findRunnableGCWorker` (findRunnable step 3): the worker assigned to `p` at
+    /// start-the-world, or else one assigned now, made runnable.
+    pub fn find_runnable_gc_worker(&mut self, p: PId, now: Nanos) -> Option<GId> {
+        if self.gc.phase != GcPhase::Mark {
+            return None;
+        }
+        if self.gc.limiter.need_update(now as i64) {
+            self.gc.limiter.update(now as i64);
+        }
+        let pi = p as usize;
+        if !self.gc.assigned.get(pi).copied().unwrap_or(false)
+            && !self.assign_waiting_gc_worker(p, now)
+        {
+            return None;
+        }
+        self.gc.assigned[pi] = false;
+        let w = self.gc.workers[pi];
         self.gs[w as usize].status = GStatus::Runnable;
         self.gs[w as usize].runnable_since = now;
         Some(w)
+    }
+
+    /// `gcControllerState.releaseNextGCMarkWorker`: `p` ran something else (or stopped), so
+    /// its assigned worker goes back to the pool, a dedicated one's slot with it
+    /// (`markWorkerStop`).
+    pub fn release_next_gc_mark_worker(&mut self, p: PId) {
+        let pi = p as usize;
+        if !self.gc.assigned.get(pi).copied().unwrap_or(false) {
+            return;
+        }
+        self.gc.assigned[pi] = false;
+        if self.gc.modes[pi] == WorkerMode::Dedicated {
+            self.gc.ctrl.dedicated_mark_workers_needed += 1;
+        }
+        self.gc.modes[pi] = WorkerMode::None;
+        self.gc.dedicated_preemptible[pi] = false;
     }
 
     /// An idle P runs an idle-mode worker (findRunnable step 10) if the count allows.

@@ -16,10 +16,10 @@
 //! - Dead Gs are recycled through one global free list; `gfreecnt` is approximate.
 //! - The `sched.lock` model serialises global-queue and idle-list operations with a
 //!   cache-line transfer cost when another M held the lock last; other runtime locks are free.
-//! - 1.26+ `procresize` preferring a P's previous M, and pre-assigning GC workers to idle Ps
-//!   at start-the-world (`assignWaitingGCWorker`, CL 721002), are not modelled: a cycle's
-//!   workers start on whichever Ps schedule first after sweep termination, so a dedicated
-//!   worker can displace the goroutine a busy P would have run next while another P idles.
+//! - 1.26+ `procresize` (CLs 714801, 721002) is modelled as far as Ps and Ms go: a P with work
+//!   restarts on its previous M if that M is idle, and mark workers are pre-assigned to idle
+//!   Ps. Go's worker pool is one worker G per P here, so "a worker from the pool" is the
+//!   P's own; the `mgetSpecific` list surgery is a search of the idle-M stack.
 //! - The netpoller's readiness is workload-driven: an `io` op's G becomes ready after its
 //!   duration; a source's request is a handler G whose connection becomes readable on
 //!   arrival (the accept loop is not a G, but counts as one I/O waiter).

@@ -262,6 +262,9 @@ impl World {
         self.ms[m as usize].curg = NIL;
         match self.find_runnable(m, now) {
             Found::Run(g, inherit, cost, src) => {
+                // A worker assigned to this P at start-the-world but not chosen goes back.
+                let p = self.ms[m as usize].p;
+                self.release_next_gc_mark_worker(p);
                 if self.ms[m as usize].spinning {
                     self.resetspinning(m, now);
                 }
@@ -586,6 +589,8 @@ impl World {
         let p = self.ms[m as usize].p;
         self.ms[m as usize].p = NIL;
         if p != NIL {
+            // A P that stops gives back the worker assigned to it.
+            self.release_next_gc_mark_worker(p);
             self.allp[p as usize].m = NIL;
         }
         p
@@ -596,6 +601,7 @@ impl World {
         self.ms[m as usize].p = p;
         let pp = &mut self.allp[p as usize];
         pp.m = m;
+        pp.oldm = m;
         pp.status = PStatus::Running;
         self.set_activity(p, PActivity::Scheduler, now);
     }
@@ -659,6 +665,11 @@ impl World {
 
     /// `startm(pp, spinning)`: hand P to an idle M (or a new one) and wake it.
     pub fn startm(&mut self, p: PId, spinning: bool, now: Nanos) {
+        self.startm_with(p, spinning, None, now);
+    }
+
+    /// `startm`, with the M at `midle[specific]` (`mgetSpecific`) instead of the top one.
+    pub fn startm_with(&mut self, p: PId, spinning: bool, specific: Option<usize>, now: Nanos) {
         let p = if p == NIL {
             match self.pidleget(now) {
                 Some(p) => p,
@@ -674,7 +685,10 @@ impl World {
         };
         // The NUMA-aware variant (not Go): an M whose thread last ran on the P's node, so
         // that a node-local P also runs on that node (per-node M pools of the design sketch).
-        if self.machine.numa_aware
+        if let Some(i) = specific {
+            let m = self.midle.remove(i);
+            self.midle.push(m);
+        } else if self.machine.numa_aware
             && self.machine.numa_nodes > 1
             && let Some(i) = self.numa_local_idle_m(p)
         {
@@ -841,9 +855,9 @@ impl World {
         self.procresize_stw(n, 0, now)
     }
 
-    /// `procresize(n)` with the world stopped: grow or shrink `allp` and rebuild the idle list
-    /// so that `pidleget` hands out Ps in ascending id order. Ps with work are left `_Pidle`
-    /// off the list; start-the-world gives each an M. `cur` is the current M's P.
+    /// `procresize(n)` with the world stopped: grow or shrink `allp` and rebuild the idle list.
+    /// Ps with work (1.26+: or wired to a mark worker) are left `_Pidle` off the list;
+    /// start-the-world gives each an M. `cur` is the current M's P.
     pub fn procresize_stw(&mut self, n: u32, cur: PId, now: Nanos) {
         let old = self.allp.len() as u32;
         for i in old..n {
@@ -872,16 +886,42 @@ impl World {
         }
         self.coprimes = (1..=n).filter(|c| gcd(*c, n) == 1).collect();
         self.pidle.clear();
-        for i in (0..n).rev() {
+        if !self.rules.procresize_126 {
+            // Idle Ps pushed highest id first: `pidleget` hands out the lowest.
+            for i in (0..n).rev() {
+                if i == cur {
+                    continue;
+                }
+                let pp = &mut self.allp[i as usize];
+                if pp.runq_empty() {
+                    self.pidleput(i, now);
+                } else {
+                    pp.status = PStatus::Idle; // given an M by start-the-world
+                }
+            }
+            return;
+        }
+        // 1.26+: idle Ps, lowest id first, are wired to the mark workers the cycle still
+        // needs (`assignWaitingGCWorker`), so the workers start beside the goroutines that
+        // were running instead of in their place; the rest go on the idle list lowest id
+        // first, so `pidleget` hands out the highest.
+        let mut workers = true;
+        for i in 0..n {
             if i == cur {
                 continue;
             }
-            let pp = &mut self.allp[i as usize];
-            if pp.runq_empty() {
-                self.pidleput(i, now);
-            } else {
-                pp.status = PStatus::Idle; // given an M by start-the-world
+            if !self.allp[i as usize].runq_empty() {
+                self.allp[i as usize].status = PStatus::Idle; // given an M by start-the-world
+                continue;
             }
+            if workers {
+                if self.assign_waiting_gc_worker(i, now) {
+                    self.allp[i as usize].status = PStatus::Idle; // likewise
+                    continue;
+                }
+                workers = false; // no more workers needed
+            }
+            self.pidleput(i, now);
         }
     }
 }

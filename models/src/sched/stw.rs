@@ -185,11 +185,30 @@ impl World {
             }
             StwKind::Gomaxprocs(_) => {}
         }
-        // The initiator keeps (or switches to) `cur`.
+        // The initiator keeps (or switches to) `cur`; every other P left off the idle list
+        // gets an M. 1.26+: first the Ps with work whose previous M is idle get it back
+        // (`mgetSpecific`), then the other Ps with work, then those wired to a mark worker.
         self.acquirep(m, cur, now);
+        let needs_m = |s: &Self, p: PId| {
+            p != cur && s.allp[p as usize].status == PStatus::Idle && !s.pidle.contains(&p)
+        };
+        if self.rules.procresize_126 {
+            for p in (0..self.gomaxprocs).rev() {
+                if needs_m(self, p) && !self.allp[p as usize].runq_empty() {
+                    let oldm = self.allp[p as usize].oldm;
+                    if let Some(i) = self.midle.iter().position(|&x| x == oldm) {
+                        self.startm_with(p, false, Some(i), now);
+                    }
+                }
+            }
+            for p in 0..self.gomaxprocs {
+                if needs_m(self, p) && !self.allp[p as usize].runq_empty() {
+                    self.startm(p, false, now);
+                }
+            }
+        }
         for p in 0..self.gomaxprocs {
-            if p != cur && self.allp[p as usize].status == PStatus::Idle && !self.pidle.contains(&p)
-            {
+            if needs_m(self, p) {
                 self.startm(p, false, now);
             }
         }

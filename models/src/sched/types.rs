@@ -234,6 +234,8 @@ pub struct P {
     pub id: PId,
     pub status: PStatus,
     pub m: MId,
+    /// The M this P last ran on (`p.oldm`); 1.26+ start-the-world gives it back to the P.
+    pub oldm: MId,
     pub runq: [GId; RUNQ_SIZE as usize],
     pub runqhead: u32,
     pub runqtail: u32,
@@ -266,6 +268,7 @@ impl P {
             id,
             status: PStatus::Idle,
             m: NIL,
+            oldm: NIL,
             runq: [NIL; RUNQ_SIZE as usize],
             runqhead: 0,
             runqtail: 0,
