@@ -8,7 +8,7 @@
 //!   each cycle's total of assist time in its mark-work sentence instead).
 
 use crate::gc::pacer::TriggerKind;
-use crate::obs::{EventLog, GcPhaseEv, MarkWork, ObsEv, PreemptBy};
+use crate::obs::{EventLog, GcPhaseEv, MarkWork, ObsEv, PreemptBy, ReadyHow};
 use crate::sched::proc::RunSource;
 use crate::sched::types::NIL;
 use crate::sim::StwKind;
@@ -194,18 +194,18 @@ pub fn explain(log: &EventLog, q: Query) -> Vec<String> {
                 goid,
                 p,
                 next,
-                new,
+                how,
             } => {
                 if !sel {
                     continue;
                 }
-                let how = if new {
-                    "was created (`newproc`)"
-                } else {
-                    "was made runnable (`ready`)"
+                let how = match how {
+                    ReadyHow::Newproc => "was created (`newproc`)",
+                    ReadyHow::Ready => "was made runnable (`ready`)",
+                    ReadyHow::Inject => "was made runnable in a batch (`injectglist`)",
                 };
                 let q = if p == NIL {
-                    "the global run queue (`injectglist`)".to_string()
+                    "the global run queue (`globrunqput`)".to_string()
                 } else if next {
                     format!("P{p}'s runnext (`runqput`)")
                 } else {

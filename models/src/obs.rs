@@ -10,8 +10,6 @@
 //!   last piece; if the G is preempted in between, the assist resumes with the G.
 //! - An M's spinning is logged where `m.spinning` changes; a search that fails at the same
 //!   instant it began (the model's `findRunnable` is atomic) spins for 0 ns.
-//! - Goroutines made runnable in batches (`injectglist` from the netpoller, timers) log no
-//!   `Ready` event; their first `Run` says where they came from.
 
 use crate::gc::pacer::TriggerKind;
 use crate::sched::proc::RunSource;
@@ -88,6 +86,17 @@ impl MarkWork {
     }
 }
 
+/// What made a goroutine runnable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadyHow {
+    /// `newproc`: it was just created.
+    Newproc,
+    /// `ready`: one goroutine woken (a channel, a lock, a timer, an assist's credit…).
+    Ready,
+    /// `injectglist`: a batch from the netpoller or a stop-the-world's poll.
+    Inject,
+}
+
 /// One logged runtime event. Times are simulated ns.
 #[derive(Clone, Copy, Debug)]
 pub enum ObsEv {
@@ -103,13 +112,14 @@ pub enum ObsEv {
     },
     /// The running G stops (parks, yields, is preempted, enters a syscall, exits).
     Stop { t: Nanos, goid: u64, p: PId, m: MId },
-    /// A G was made runnable (`newproc`, `ready`) into P's queue (or `runnext`).
+    /// A G was made runnable (`newproc`, `ready`, `injectglist`) into P's queue (or `runnext`;
+    /// `NIL`: the global queue).
     Ready {
         t: Nanos,
         goid: u64,
         p: PId,
         next: bool,
-        new: bool,
+        how: ReadyHow,
     },
     /// `preemptone`: preemption requested of the G on P.
     PreemptReq {
@@ -239,7 +249,7 @@ pub enum Hook {
         g: GId,
         p: PId,
         next: bool,
-        new: bool,
+        how: ReadyHow,
     },
     PreemptReq {
         p: PId,
@@ -345,12 +355,12 @@ impl World {
                     m,
                 }
             }
-            Hook::Ready { g, p, next, new } => ObsEv::Ready {
+            Hook::Ready { g, p, next, how } => ObsEv::Ready {
                 t: now,
                 goid: goid(self, g),
                 p,
                 next,
-                new,
+                how,
             },
             Hook::PreemptReq { p, by } => {
                 let m = self.allp[p as usize].m;

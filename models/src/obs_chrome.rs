@@ -23,7 +23,7 @@
 //!   assist), up to a switch cost before the slice it counts.
 
 use crate::gc::cycle::GC_WORKER_CLASS;
-use crate::obs::{Counters, EventLog, GcPhaseEv, MEv, ObsEv, PStateEv, PreemptBy};
+use crate::obs::{Counters, EventLog, GcPhaseEv, MEv, ObsEv, PStateEv, PreemptBy, ReadyHow};
 use crate::sched::proc::RunSource;
 use crate::sched::types::NIL;
 use crate::sim::StwKind;
@@ -400,13 +400,17 @@ pub fn write_chrome_trace<W: Write>(
                 }
             }
             ObsEv::Ready {
-                t, goid, p, new, ..
+                t, goid, p, how, ..
             } => {
                 if t >= wr.win.0 && t <= wr.win.1 {
                     let id = next_flow;
                     next_flow += 1;
                     pending_flow.insert(goid, id);
-                    let name = if new { "newproc" } else { "ready" };
+                    let name = match how {
+                        ReadyHow::Newproc => "newproc",
+                        ReadyHow::Ready => "ready",
+                        ReadyHow::Inject => "injectglist",
+                    };
                     wr.track(PID_RT, TID_EVENTS, || "events".into());
                     let s = format!(
                         r#"{{"ph":"s","name":"{name}","cat":"flow","id":{id},"pid":{PID_RT},"tid":{TID_EVENTS},"ts":{}}}"#,

@@ -241,3 +241,32 @@ fn who_did_the_mark_work_is_told_from_the_cycle_accounting() {
     );
     assert!(story.contains(&want), "missing {want:?}");
 }
+
+#[test]
+fn a_netpoll_batch_into_a_local_queue_is_told_as_injectglist() {
+    use models::obs::ReadyHow;
+    // default.toml's handlers wake on I/O: `injectglist` puts a batch in the global queue (as
+    // many as there are idle Ps) and the rest in the poller's P's ring.
+    let log = log_of("scenarios/default.toml", &[]);
+    let (t, goid, p) = log
+        .events
+        .iter()
+        .find_map(|e| match *e {
+            ObsEv::Ready {
+                t,
+                goid,
+                p,
+                how: ReadyHow::Inject,
+                ..
+            } if p != models::sched::types::NIL => Some((t, goid, p)),
+            _ => None,
+        })
+        .expect("injectglist put a goroutine in a local queue");
+    let want = format!(
+        "{}: G{goid} was made runnable in a batch (`injectglist`) and put in P{p}'s local run \
+         queue (`runqput`).",
+        fmt_t(t)
+    );
+    let lines = explain(&log, Query::Goroutine(goid));
+    assert!(lines.contains(&want), "no `{want}` in {lines:#?}");
+}

@@ -83,7 +83,7 @@ impl World {
                 g,
                 p,
                 next: true,
-                new: true,
+                how: crate::obs::ReadyHow::Newproc,
             },
         );
         self.wakep(p, now);
@@ -158,7 +158,7 @@ impl World {
                 g,
                 p,
                 next,
-                new: false,
+                how: crate::obs::ReadyHow::Ready,
             },
         );
         self.wakep(p, now);
@@ -797,7 +797,7 @@ impl World {
             g,
             p,
             next: false,
-            new: false,
+            how: crate::obs::ReadyHow::Inject,
         };
         self.obs(now, ready);
     }
