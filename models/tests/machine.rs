@@ -238,12 +238,12 @@ fn cpu_quota_throttling_stalls_requests_with_32_procs() {
     assert_eq!(m(&aware), 0);
     assert_eq!(m(&p4), 0);
     let p99 = |r: &RunResult| r.summary.latency_ns.p99;
-    // Once the cache is built (the `serve` phase; building it runs six GC cycles whose
+    // Once the cache is built (the `serve` phase; building it runs 7–8 GC cycles whose
     // assists set the warm-up's tail in every configuration), a throttled period stalls
     // every thread for the rest of it: the quota of 400 ms of CPU runs out after ~12.5 ms
-    // with 32 threads busy, so a request can wait most of the remaining ~87 ms. The
-    // quota-aware run's tail is the GC's (marks of the 256 MiB cache: the dedicated worker
-    // takes one of 4 Ps, and requests assist).
+    // with 32 threads busy, so a request can wait most of the remaining ~87 ms, once for
+    // each of its two CPU pieces. The quota-aware run's tail is the GC's (marks of the
+    // 256 MiB cache: the dedicated worker takes one of 4 Ps, and requests assist).
     let serve = |r: &RunResult| {
         let p = r.summary.phases.iter().find(|p| p.name == "serve");
         p.expect("serve phase").latency_ns
