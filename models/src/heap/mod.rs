@@ -10,13 +10,24 @@
 //!   sweeping are not modelled, so `heapLive` grows by whole spans (`refill` adds the span's
 //!   pages, the end-of-span reserve and rounding waste included, as the runtime does).
 //! - Page states (in use, free, released) are in `pages.rs`, with its own simplifications.
-//! - Tiny-allocator batching (< 16 B noscan) is not modelled; such objects use class 2.
+//! - The tiny allocator (`mallocgcTiny`: pointer-free objects under 16 B packed into 16 B
+//!   blocks) is followed per P and batch in closed form. A block belongs to the batch that
+//!   opened it: its 16 B live and die with that batch's objects, while the runtime keeps a
+//!   block alive as long as any object in it is; objects placed in an already open block add
+//!   no bytes. Their assist debt is counted in blocks (16 B each), where the runtime charges
+//!   each object's own size plus a new block's unused rest.
 
 pub mod pages;
 pub mod sizeclasses;
 
 use sim_core::Nanos;
 use sizeclasses::{MAX_SMALL_SIZE, PAGE_SIZE, SpanLayout, class_info, size_to_class, span_nelems};
+
+/// `maxTinySize`: pointer-free objects below this size share 16 B blocks.
+pub const MAX_TINY_SIZE: u64 = 16;
+
+/// `tinySpanClass`: the noscan span class of 16 B objects (size class 2).
+const TINY_SPAN_CLASS: usize = 2 << 1 | 1;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -95,6 +106,9 @@ pub struct Heap {
     pub mcache: Vec<[u32; NUM_SPAN_CLASSES]>,
     /// Objects per span of each span class (`mspan.nelems`).
     nelems: [u32; NUM_SPAN_CLASSES],
+    /// Per P: `mcache.tinyoffset`, bytes used in the current tiny block (`MAX_TINY_SIZE`: no
+    /// block, `mcache.tiny == 0`).
+    tiny_offset: Vec<u64>,
     /// Bytes of objects reachable now, and their scannable part.
     pub live_bytes: u64,
     pub live_scan: Scan,
@@ -119,6 +133,7 @@ impl Heap {
         Heap {
             mcache: vec![[0; NUM_SPAN_CLASSES]; procs],
             nelems,
+            tiny_offset: vec![MAX_TINY_SIZE; procs],
             live_bytes: 0,
             live_scan: Scan::default(),
             deaths: BinaryHeap::new(),
@@ -133,6 +148,7 @@ impl Heap {
     /// GOMAXPROCS changed: one mcache per P.
     pub fn resize(&mut self, procs: usize) {
         self.mcache.resize(procs, [0; NUM_SPAN_CLASSES]);
+        self.tiny_offset.resize(procs, MAX_TINY_SIZE);
     }
 
     /// `mcache.releaseAll` at the end of a cycle: the next allocation of every class refills.
@@ -140,6 +156,8 @@ impl Heap {
         for c in &mut self.mcache {
             *c = [0; NUM_SPAN_CLASSES];
         }
+        // "Clear tinyalloc pool."
+        self.tiny_offset.fill(MAX_TINY_SIZE);
     }
 
     /// `mallocgc` of up to `count` objects of `size` bytes on P `p` (the counting part). Each
@@ -175,36 +193,12 @@ impl Heap {
             m.bytes = bytes.saturating_mul(n);
             m.heap_live = m.bytes;
             m.check_trigger = true;
+        } else if scan_frac <= 0.0 && size < MAX_TINY_SIZE {
+            m = self.malloc_tiny(p, size, count, heap_live, trigger);
         } else {
-            let class = size_to_class(size);
-            let (osz, span, _) = class_info(class);
             // Pointer-free objects come from the class's noscan spans.
-            let spc = class << 1 | usize::from(scan_frac <= 0.0);
-            let nelems = self.nelems[spc];
-            let slots = &mut self.mcache[p][spc];
-            let mut need = count;
-            while need > 0 {
-                let mut refilled = false;
-                if *slots == 0 {
-                    // `refill`: a fresh span; heapLive counts all its pages now
-                    // (`npages*pageSize - usedBytes`), reserve and waste included.
-                    *slots = nelems;
-                    m.heap_live += span;
-                    m.check_trigger = true;
-                    refilled = true;
-                }
-                if refilled && heap_live + m.heap_live >= trigger {
-                    // This object's mallocgc starts a cycle.
-                    *slots -= 1;
-                    need -= 1;
-                    break;
-                }
-                let take = need.min(*slots as u64);
-                *slots -= take as u32;
-                need -= take;
-            }
-            m.objects = count - need;
-            m.bytes = osz.saturating_mul(m.objects);
+            let spc = size_to_class(size) << 1 | usize::from(scan_frac <= 0.0);
+            m = self.malloc_small(p, spc, count, heap_live, trigger);
         }
         let scan = (m.bytes as f64 * scan_frac) as u64;
         m.scan = Scan {
@@ -213,6 +207,105 @@ impl Heap {
         };
         self.total_bytes += m.bytes;
         self.total_objects += m.objects;
+        m
+    }
+
+    /// Up to `count` objects of span class `spc` from P `p`'s mcache, refilling it with fresh
+    /// spans (`nextFreeFast`, `mcache.nextFree` → `refill`); stops after the object whose
+    /// refill takes `heapLive` to `trigger`.
+    fn malloc_small(
+        &mut self,
+        p: usize,
+        spc: usize,
+        count: u64,
+        heap_live: u64,
+        trigger: u64,
+    ) -> Malloc {
+        let mut m = Malloc::default();
+        let (osz, span, _) = class_info(spc >> 1);
+        let nelems = self.nelems[spc];
+        let slots = &mut self.mcache[p][spc];
+        let mut need = count;
+        while need > 0 {
+            let mut refilled = false;
+            if *slots == 0 {
+                // `refill`: a fresh span; heapLive counts all its pages now
+                // (`npages*pageSize - usedBytes`), reserve and waste included.
+                *slots = nelems;
+                m.heap_live += span;
+                m.check_trigger = true;
+                refilled = true;
+            }
+            if refilled && heap_live + m.heap_live >= trigger {
+                // This object's mallocgc starts a cycle.
+                *slots -= 1;
+                need -= 1;
+                break;
+            }
+            let take = need.min(*slots as u64);
+            *slots -= take as u32;
+            need -= take;
+        }
+        m.objects = count - need;
+        m.bytes = osz.saturating_mul(m.objects);
+        m
+    }
+
+    /// `mallocgcTiny` for `count` pointer-free objects of `size` < 16 B on P `p`: they go at
+    /// the next suitably aligned offset of the current 16 B block while they fit, then into
+    /// new blocks (16 B objects of the tiny span class). A new block becomes the current one
+    /// if it has more room left (`size < c.tinyoffset`), which for objects of up to 8 B is
+    /// always.
+    fn malloc_tiny(
+        &mut self,
+        p: usize,
+        size: u64,
+        count: u64,
+        heap_live: u64,
+        trigger: u64,
+    ) -> Malloc {
+        let align = if size & 7 == 0 {
+            8
+        } else if size & 3 == 0 {
+            4
+        } else if size & 1 == 0 {
+            2
+        } else {
+            1
+        };
+        let off = self.tiny_offset[p];
+        let at = off.next_multiple_of(align);
+        let fit = if at + size <= MAX_TINY_SIZE {
+            count.min((MAX_TINY_SIZE - at) / size)
+        } else {
+            0
+        };
+        if fit > 0 {
+            self.tiny_offset[p] = at + fit * size;
+        }
+        let rest = count - fit;
+        if rest == 0 {
+            return Malloc {
+                objects: count,
+                ..Malloc::default()
+            };
+        }
+        let per_block = MAX_TINY_SIZE / size;
+        let blocks = rest.div_ceil(per_block);
+        let old = self.tiny_offset[p];
+        let mut m = self.malloc_small(p, TINY_SPAN_CLASS, blocks, heap_live, trigger);
+        // The last new block holds `last` objects, or only the first if its refill reached
+        // the trigger: that object's `mallocgc` starts a cycle before the rest.
+        let stopped = m.check_trigger && heap_live + m.heap_live >= trigger;
+        let (placed, last) = if stopped {
+            (fit + (m.objects - 1) * per_block + 1, 1)
+        } else {
+            (count, rest - (blocks - 1) * per_block)
+        };
+        if per_block > 1 || size < old {
+            self.tiny_offset[p] = last * size;
+        }
+        m.objects = placed;
         m
     }
 
@@ -273,6 +366,70 @@ mod tests {
         );
         h.flush_mcaches();
         assert!(h.mallocgc(0, 128, 1, (0.0, 1.0), 0, u64::MAX).check_trigger);
+    }
+
+    /// `mallocgcTiny`: pointer-free objects under 16 B share 16 B blocks, at offsets
+    /// aligned to 8, 4 or 2 by their size; a new block replaces the current one when it has
+    /// more room left.
+    #[test]
+    fn tiny_objects_share_16_byte_blocks() {
+        let noscan = (0.0, 0.0);
+        let blocks = |size: u64, count: u64| {
+            let mut h = Heap::new(1, SpanLayout::default());
+            let m = h.mallocgc(0, size, count, noscan, 0, u64::MAX);
+            assert_eq!(m.objects, count);
+            m.bytes / MAX_TINY_SIZE
+        };
+        assert_eq!(blocks(4, 1000), 250, "four 4 B objects a block");
+        assert_eq!(blocks(8, 1000), 500);
+        assert_eq!(blocks(5, 1000), 334, "three 5 B objects (offsets 0, 5, 10)");
+        assert_eq!(blocks(1, 1000), 63, "sixteen 1 B objects");
+        assert_eq!(blocks(12, 1000), 1000, "one 12 B object a block");
+        assert_eq!(blocks(16, 1000), 1000, "16 B is not tiny: the 16 B class");
+        // Pointerful small objects are never tiny: 4 B rounds up to the 8 B class.
+        let mut h = Heap::new(1, SpanLayout::default());
+        assert_eq!(h.mallocgc(0, 4, 10, (1.0, 1.0), 0, u64::MAX).bytes, 80);
+
+        let mut h = Heap::new(1, SpanLayout::default());
+        let mut one = |size: u64| h.mallocgc(0, size, 1, noscan, 0, u64::MAX).bytes;
+        assert_eq!(one(4), 16, "the first tiny object opens a block");
+        assert_eq!(one(8), 0, "8 B aligned to offset 8 fits");
+        assert_eq!(one(2), 16, "the block is full");
+        assert_eq!(one(6), 0, "6 B at offset 2");
+        assert_eq!(
+            one(12),
+            16,
+            "12 B does not fit at 8: a new block, which keeps less room"
+        );
+        assert_eq!(one(8), 0, "so the old block takes 8 B at offset 8");
+        // Each P has its own block, and the end of a cycle clears them.
+        assert_eq!(h.mallocgc(0, 4, 1, noscan, 0, u64::MAX).bytes, 16);
+        h.resize(2);
+        assert_eq!(h.mallocgc(1, 4, 1, noscan, 0, u64::MAX).bytes, 16);
+        assert_eq!(h.mallocgc(0, 4, 1, noscan, 0, u64::MAX).bytes, 0);
+        h.flush_mcaches();
+        assert_eq!(h.mallocgc(0, 4, 1, noscan, 0, u64::MAX).bytes, 16);
+    }
+
+    /// A tiny batch stops, like any other, after the object whose block's span refill
+    /// reaches the trigger; the rest follows once the cycle has started.
+    #[test]
+    fn a_tiny_batch_stops_at_the_trigger_on_the_first_object_of_the_new_block() {
+        let noscan = (0.0, 0.0);
+        let mut h = Heap::new(1, SpanLayout::default());
+        // One span of 16 B blocks holds 512: 4 B objects fill it after 2048.
+        let first = h.mallocgc(0, 4, 2048, noscan, 0, u64::MAX);
+        assert_eq!((first.objects, first.heap_live), (2048, 8192));
+        // The next refill takes heapLive from 8192 to 16384, the trigger.
+        let m = h.mallocgc(0, 4, 100, noscan, 8192, 16384);
+        assert_eq!((m.objects, m.bytes, m.heap_live), (1, 16, 8192));
+        let rest = h.mallocgc(0, 4, 99, noscan, 16384, u64::MAX);
+        assert_eq!(rest.objects, 99);
+        assert_eq!(
+            rest.bytes,
+            24 * 16,
+            "3 more in the open block, then 24 blocks"
+        );
     }
 
     #[test]
