@@ -8,9 +8,9 @@
 //!   each cycle's total of assist time in its mark-work sentence instead).
 
 use crate::gc::pacer::TriggerKind;
-use crate::obs::{EventLog, GcPhaseEv, MarkWork, ObsEv, PreemptBy, ReadyHow};
+use crate::obs::{EventLog, GcPhaseEv, MarkWork, ObsEv, PreemptBy, ReadyHow, StopWhy};
 use crate::sched::proc::RunSource;
-use crate::sched::types::NIL;
+use crate::sched::types::{NIL, WaitReason};
 use crate::sim::StwKind;
 use sim_core::Nanos;
 
@@ -66,6 +66,25 @@ fn stw_what(k: StwKind) -> String {
         StwKind::GcSweepTerm => "GC sweep termination".into(),
         StwKind::GcMarkTerm => "GC mark termination".into(),
     }
+}
+
+/// What a parked goroutine waits for, with the runtime's wait reason as `go tool trace` and
+/// goroutine dumps print it.
+fn wait_words(r: WaitReason) -> String {
+    let what = match r {
+        WaitReason::Sleep => "a timer",
+        WaitReason::IoWait => "network I/O (the netpoller)",
+        WaitReason::ChanReceive | WaitReason::Forever => "a channel receive",
+        WaitReason::ChanSend => "a channel send",
+        WaitReason::MutexLock => "a mutex",
+        WaitReason::WaitGroup => "a wait group",
+        WaitReason::GcAssistWait => "background mark credit to pay its assist debt",
+        WaitReason::Semacquire => "a semaphore",
+        WaitReason::GcMarkWait => "the GC's mark termination",
+        WaitReason::StoppingTheWorld => "the world to stop",
+        _ => "the runtime",
+    };
+    format!("{what} (\"{}\")", r.as_str())
 }
 
 fn g_name(goid: u64, class_is_worker: bool) -> String {
@@ -164,7 +183,9 @@ pub fn explain(log: &EventLog, q: Query) -> Vec<String> {
                     from_where(src)
                 )
             }
-            ObsEv::Stop { t, goid, p, .. } => {
+            ObsEv::Stop {
+                t, goid, p, why, ..
+            } => {
                 if !sel {
                     continue;
                 }
@@ -182,8 +203,15 @@ pub fn explain(log: &EventLog, q: Query) -> Vec<String> {
                         fmt_ms(ran)
                     )
                 } else {
+                    let how = match why {
+                        StopWhy::Park(r) => {
+                            format!(": it parked (`gopark`), waiting for {}", wait_words(r))
+                        }
+                        StopWhy::Exit => ": it exited (`goexit0`)".to_string(),
+                        StopWhy::Other => String::new(),
+                    };
                     format!(
-                        "{}: G{goid} stopped running on P{p} after {}.",
+                        "{}: G{goid} stopped running on P{p} after {}{how}.",
                         fmt_t(t),
                         fmt_ms(ran)
                     )

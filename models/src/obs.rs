@@ -86,6 +86,17 @@ impl MarkWork {
     }
 }
 
+/// Why a running goroutine stopped, as far as its state tells at that moment (a preemption,
+/// a yield and a syscall have events of their own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopWhy {
+    /// `gopark`, with its wait reason.
+    Park(WaitReason),
+    /// `goexit0`.
+    Exit,
+    Other,
+}
+
 /// What made a goroutine runnable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadyHow {
@@ -111,7 +122,13 @@ pub enum ObsEv {
         src: RunSource,
     },
     /// The running G stops (parks, yields, is preempted, enters a syscall, exits).
-    Stop { t: Nanos, goid: u64, p: PId, m: MId },
+    Stop {
+        t: Nanos,
+        goid: u64,
+        p: PId,
+        m: MId,
+        why: StopWhy,
+    },
     /// A G was made runnable (`newproc`, `ready`, `injectglist`) into P's queue (or `runnext`;
     /// `NIL`: the global queue).
     Ready {
@@ -348,11 +365,17 @@ impl World {
             }
             Hook::Stop { g } => {
                 let (p, m) = g_p(self, g);
+                let gg = &self.gs[g as usize];
                 ObsEv::Stop {
                     t: now,
                     goid: goid(self, g),
                     p,
                     m,
+                    why: match gg.status {
+                        GStatus::Waiting => StopWhy::Park(gg.wait_reason),
+                        GStatus::Dead => StopWhy::Exit,
+                        _ => StopWhy::Other,
+                    },
                 }
             }
             Hook::Ready { g, p, next, how } => ObsEv::Ready {

@@ -270,3 +270,41 @@ fn a_netpoll_batch_into_a_local_queue_is_told_as_injectglist() {
     let lines = explain(&log, Query::Goroutine(goid));
     assert!(lines.contains(&want), "no `{want}` in {lines:#?}");
 }
+
+#[test]
+fn a_stop_says_whether_the_goroutine_parked_and_why_or_exited() {
+    use models::obs::StopWhy;
+    use models::sched::types::WaitReason;
+    // default.toml's handlers park on their backend I/O, then exit after responding.
+    let log = log_of("scenarios/default.toml", &[]);
+    let find = |want: StopWhy| {
+        log.events
+            .iter()
+            .find_map(|e| match *e {
+                ObsEv::Stop {
+                    t, goid, p, why, ..
+                } if goid != 0 && why == want => Some((t, goid, p)),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no stop with {want:?}"))
+    };
+    let (t, goid, p) = find(StopWhy::Park(WaitReason::IoWait));
+    let lines = explain(&log, Query::Goroutine(goid));
+    let head = format!("{}: G{goid} stopped running on P{p} after ", fmt_t(t));
+    let told = lines.iter().find(|l| l.starts_with(&head)).expect("told");
+    assert!(
+        told.ends_with(
+            ": it parked (`gopark`), waiting for network I/O (the netpoller) (\"IO wait\")."
+        ),
+        "{told}"
+    );
+    let (t, goid, p) = find(StopWhy::Exit);
+    let lines = explain(&log, Query::Goroutine(goid));
+    let head = format!("{}: G{goid} stopped running on P{p} after ", fmt_t(t));
+    let told = lines.iter().find(|l| l.starts_with(&head)).expect("told");
+    assert!(told.ends_with(": it exited (`goexit0`)."), "{told}");
+    // Nothing of the goroutine is told after its exit (only what its P ran next).
+    let mut after = lines.iter().skip_while(|l| *l != told).skip(1);
+    let me = format!("G{goid} ");
+    assert!(after.all(|l| !l.contains(&me)), "{lines:#?}");
+}

@@ -646,7 +646,6 @@ impl World {
 
     /// `goexit0`: the G is dead; the M schedules again.
     fn goexit0(&mut self, g: GId, now: Nanos) {
-        self.g_stops(g, now);
         self.complete_request(g, now);
         let m = self.gs[g as usize].m;
         let p = self.ms[m as usize].p;
@@ -661,6 +660,7 @@ impl World {
         let stack = gg.stack_bytes;
         gg.status = GStatus::Dead;
         gg.wait_reason = WaitReason::None;
+        self.g_stops(g, now);
         self.gc.heap.drop_live(owned.0, owned.1);
         self.gc.ctrl.max_stack_scan = self.gc.ctrl.max_stack_scan.saturating_sub(stack);
         let gg = &mut self.gs[g as usize];
