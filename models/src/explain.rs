@@ -227,15 +227,18 @@ pub fn explain(log: &EventLog, q: Query) -> Vec<String> {
                 if !sel {
                     continue;
                 }
+                let batch = how == ReadyHow::Inject;
                 let how = match how {
                     ReadyHow::Newproc => "was created (`newproc`)",
                     ReadyHow::Ready => "was made runnable (`ready`)",
                     ReadyHow::Inject => "was made runnable in a batch (`injectglist`)",
                 };
                 let q = if p == NIL {
-                    "the global run queue (`globrunqput`)".to_string()
+                    "the global run queue (`globrunqputbatch`)".to_string()
                 } else if next {
                     format!("P{p}'s runnext (`runqput`)")
+                } else if batch {
+                    format!("P{p}'s local run queue (`runqputbatch`)")
                 } else {
                     format!("P{p}'s local run queue (`runqput`)")
                 };

@@ -104,7 +104,8 @@ pub enum ReadyHow {
     Newproc,
     /// `ready`: one goroutine woken (a channel, a lock, a timer, an assist's credit…).
     Ready,
-    /// `injectglist`: a batch from the netpoller or a stop-the-world's poll.
+    /// `injectglist`: a batch (from the netpoller, a stop-the-world's poll, forcegc's wake-up,
+    /// assists woken by background credit, `runtime.GC` callers at the cycle's end).
     Inject,
 }
 

@@ -264,7 +264,7 @@ fn a_netpoll_batch_into_a_local_queue_is_told_as_injectglist() {
         .expect("injectglist put a goroutine in a local queue");
     let want = format!(
         "{}: G{goid} was made runnable in a batch (`injectglist`) and put in P{p}'s local run \
-         queue (`runqput`).",
+         queue (`runqputbatch`).",
         fmt_t(t)
     );
     let lines = explain(&log, Query::Goroutine(goid));

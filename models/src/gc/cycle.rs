@@ -457,7 +457,9 @@ impl World {
                     c.revise();
                 }
                 // Each pointer word of the new objects is filled once, through the write
-                // barrier; dearer while a worker on another P marks the same heap.
+                // barrier; dearer while a worker on another P marks the same heap. A worker
+                // assigned to a P at start-the-world counts from then: its M wakes within
+                // microseconds, and a batch's stores take longer than that.
                 let words = a.scan.ptrs / crate::heap::PTR_SIZE;
                 let mut wb = self.costs.write_barrier_per_pointer.0;
                 if (self.gc.modes.iter().enumerate()).any(|(q, m)| q != p && *m != WorkerMode::None)

@@ -665,11 +665,6 @@ impl World {
 
     /// `startm(pp, spinning)`: hand P to an idle M (or a new one) and wake it.
     pub fn startm(&mut self, p: PId, spinning: bool, now: Nanos) {
-        self.startm_with(p, spinning, None, now);
-    }
-
-    /// `startm`, with the M at `midle[specific]` (`mgetSpecific`) instead of the top one.
-    pub fn startm_with(&mut self, p: PId, spinning: bool, specific: Option<usize>, now: Nanos) {
         let p = if p == NIL {
             match self.pidleget(now) {
                 Some(p) => p,
@@ -683,28 +678,34 @@ impl World {
         } else {
             p
         };
-        // The NUMA-aware variant (not Go): an M whose thread last ran on the P's node, so
-        // that a node-local P also runs on that node (per-node M pools of the design sketch).
-        if let Some(i) = specific {
-            let m = self.midle.remove(i);
-            self.midle.push(m);
-        } else if self.machine.numa_aware
+        let m = self.mget(p);
+        self.wake_m(p, m, spinning, now);
+    }
+
+    /// `mget`: the idle M on top of the stack (`NIL`: none). The NUMA-aware variant (not Go)
+    /// takes an M whose thread last ran on `p`'s node, so that a node-local P also runs on
+    /// that node (per-node M pools of the design sketch).
+    pub fn mget(&mut self, p: PId) -> MId {
+        if self.machine.numa_aware
             && self.machine.numa_nodes > 1
             && let Some(i) = self.numa_local_idle_m(p)
         {
-            let m = self.midle.remove(i);
-            self.midle.push(m);
+            return self.midle.remove(i);
         }
-        let (m, delay) = match self.midle.pop() {
-            Some(m) => {
-                // notewakeup(&mp.park): the parked M is woken.
-                self.obs(now, Hook::M { m, what: MEv::Wake });
-                (m, self.costs.futex_wake.0)
-            }
-            None => match self.newm(now) {
+        self.midle.pop().unwrap_or(NIL)
+    }
+
+    /// Hands `p` to the idle M `m` and wakes it (`notewakeup(&mp.park)`), or to a new thread
+    /// if `m` is `NIL` (`newm`).
+    pub fn wake_m(&mut self, p: PId, m: MId, spinning: bool, now: Nanos) {
+        let (m, delay) = if m != NIL {
+            self.obs(now, Hook::M { m, what: MEv::Wake });
+            (m, self.costs.futex_wake.0)
+        } else {
+            match self.newm(now) {
                 Some(m) => (m, self.costs.new_thread.0),
                 None => return,
-            },
+            }
         };
         if spinning {
             self.obs(now, Hook::M { m, what: MEv::Spin });
@@ -790,21 +791,21 @@ impl World {
         }
     }
 
-    /// The event log's record of a G that `injectglist` put in a queue (`p`, or NIL: global).
-    #[inline]
-    fn obs_injected(&mut self, g: GId, p: PId, now: Nanos) {
-        let ready = crate::obs::Hook::Ready {
-            g,
-            p,
-            next: false,
-            how: crate::obs::ReadyHow::Inject,
-        };
-        self.obs(now, ready);
-    }
-
     /// `injectglist`: make a list of Gs runnable. With a P (`p != NIL`): the first `npidle` go
     /// to the global queue with that many Ms started, the rest to P's ring. Without: all global.
     pub fn injectglist(&mut self, list: &mut Vec<GId>, p: PId, now: Nanos) {
+        self.injectglist_as(list, p, crate::obs::ReadyHow::Inject, now);
+    }
+
+    /// [`Self::injectglist`], logged as `how` (new goroutines that main starts as a batch are
+    /// logged as created).
+    pub fn injectglist_as(
+        &mut self,
+        list: &mut Vec<GId>,
+        p: PId,
+        how: crate::obs::ReadyHow,
+        now: Nanos,
+    ) {
         if list.is_empty() {
             return;
         }
@@ -821,7 +822,16 @@ impl World {
         };
         for &g in &list[..npidle] {
             self.globrunq.push_back(g);
-            self.obs_injected(g, NIL, now);
+            let next = false;
+            self.obs(
+                now,
+                crate::obs::Hook::Ready {
+                    g,
+                    p: NIL,
+                    next,
+                    how,
+                },
+            );
         }
         if p == NIL {
             for _ in 0..npidle {
@@ -842,7 +852,8 @@ impl World {
         }
         for &g in &list[npidle..] {
             self.runqput(p, g, false);
-            self.obs_injected(g, p, now);
+            let next = false;
+            self.obs(now, crate::obs::Hook::Ready { g, p, next, how });
         }
         list.clear();
         if self.rules.inject_wakep {

@@ -186,32 +186,9 @@ impl World {
             StwKind::Gomaxprocs(_) => {}
         }
         // The initiator keeps (or switches to) `cur`; every other P left off the idle list
-        // gets an M. 1.26+: first the Ps with work whose previous M is idle get it back
-        // (`mgetSpecific`), then the other Ps with work, then those wired to a mark worker.
+        // gets an M.
         self.acquirep(m, cur, now);
-        let needs_m = |s: &Self, p: PId| {
-            p != cur && s.allp[p as usize].status == PStatus::Idle && !s.pidle.contains(&p)
-        };
-        if self.rules.procresize_126 {
-            for p in (0..self.gomaxprocs).rev() {
-                if needs_m(self, p) && !self.allp[p as usize].runq_empty() {
-                    let oldm = self.allp[p as usize].oldm;
-                    if let Some(i) = self.midle.iter().position(|&x| x == oldm) {
-                        self.startm_with(p, false, Some(i), now);
-                    }
-                }
-            }
-            for p in 0..self.gomaxprocs {
-                if needs_m(self, p) && !self.allp[p as usize].runq_empty() {
-                    self.startm(p, false, now);
-                }
-            }
-        }
-        for p in 0..self.gomaxprocs {
-            if needs_m(self, p) {
-                self.startm(p, false, now);
-            }
-        }
+        self.start_ps_after_stw(cur, now);
         self.injectglist(&mut list, NIL, now);
         self.scratch = list;
         self.sysmon_note(now);
@@ -237,5 +214,60 @@ impl World {
         self.obs(now, crate::obs::Hook::Run { g, start: now, src });
         self.set_activity(cur, PActivity::User, now);
         self.at(now, Ev::Cpu { g, epoch });
+    }
+
+    /// The Ms `procresize` gives the Ps it left off the idle list (other than `cur`), woken
+    /// in the order of its `runnablePs` list, as `startTheWorldWithSema` does. ≤1.25: the
+    /// Ps with work take `mget` from the highest id down and wake lowest first. 1.26+: a P
+    /// with work first takes back its previous M if that M is idle (`mgetSpecific`, highest
+    /// id first); the other Ps with work then take `mget` lowest id first, then the Ps wired
+    /// to a mark worker; they wake worker Ps highest first, then those Ps, then the Ps with
+    /// their previous M lowest first. A P with no idle M left gets a new thread on waking.
+    fn start_ps_after_stw(&mut self, cur: PId, now: Nanos) {
+        let n = self.gomaxprocs;
+        let waiting = |s: &Self, p: PId| {
+            p != cur && s.allp[p as usize].status == PStatus::Idle && !s.pidle.contains(&p)
+        };
+        // (P, its M or NIL for a new thread), in wake order. A stop-the-world is rare: the
+        // small allocation does not touch the per-event path.
+        let mut plan: Vec<(PId, MId)> = Vec::new();
+        if !self.rules.procresize_126 {
+            for p in (0..n).rev() {
+                if waiting(self, p) {
+                    let mm = self.mget(p);
+                    plan.push((p, mm));
+                }
+            }
+            plan.reverse();
+        } else {
+            let mut own = Vec::new();
+            let mut need = Vec::new();
+            for p in (0..n).rev() {
+                if !waiting(self, p) || self.allp[p as usize].runq_empty() {
+                    continue;
+                }
+                let oldm = self.allp[p as usize].oldm;
+                match self.midle.iter().position(|&x| x == oldm) {
+                    Some(i) => own.push((p, self.midle.remove(i))),
+                    None => need.push(p),
+                }
+            }
+            let mut rest = Vec::new();
+            for &p in need.iter().rev() {
+                let mm = self.mget(p);
+                rest.push((p, mm));
+            }
+            for p in 0..n {
+                if waiting(self, p) && self.allp[p as usize].runq_empty() {
+                    let mm = self.mget(p);
+                    rest.push((p, mm));
+                }
+            }
+            plan.extend(rest.iter().rev());
+            plan.extend(own.iter().rev());
+        }
+        for (p, mm) in plan {
+            self.wake_m(p, mm, false, now);
+        }
     }
 }

@@ -740,7 +740,7 @@ impl World {
             let g = self.newg(0, class, now, u64::MAX, NIL);
             list.push(g);
         }
-        self.injectglist(&mut list, NIL, now);
+        self.injectglist_as(&mut list, NIL, crate::obs::ReadyHow::Newproc, now);
         self.scratch = list;
     }
 
