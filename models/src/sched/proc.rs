@@ -797,6 +797,13 @@ impl World {
         self.injectglist_as(list, p, crate::obs::ReadyHow::Inject, now);
     }
 
+    /// The event log's record of a G that `injectglist` put in a queue (`p`, or NIL: global).
+    #[inline]
+    fn obs_injected(&mut self, g: GId, p: PId, how: crate::obs::ReadyHow, now: Nanos) {
+        let next = false;
+        self.obs(now, crate::obs::Hook::Ready { g, p, next, how });
+    }
+
     /// [`Self::injectglist`], logged as `how` (new goroutines that main starts as a batch are
     /// logged as created).
     pub fn injectglist_as(
@@ -822,16 +829,7 @@ impl World {
         };
         for &g in &list[..npidle] {
             self.globrunq.push_back(g);
-            let next = false;
-            self.obs(
-                now,
-                crate::obs::Hook::Ready {
-                    g,
-                    p: NIL,
-                    next,
-                    how,
-                },
-            );
+            self.obs_injected(g, NIL, how, now);
         }
         if p == NIL {
             for _ in 0..npidle {
@@ -852,8 +850,7 @@ impl World {
         }
         for &g in &list[npidle..] {
             self.runqput(p, g, false);
-            let next = false;
-            self.obs(now, crate::obs::Hook::Ready { g, p, next, how });
+            self.obs_injected(g, p, how, now);
         }
         list.clear();
         if self.rules.inject_wakep {
