@@ -894,32 +894,21 @@ impl World {
         }
         self.coprimes = (1..=n).filter(|c| gcd(*c, n) == 1).collect();
         self.pidle.clear();
-        if !self.rules.procresize_126 {
-            // Idle Ps pushed highest id first: `pidleget` hands out the lowest.
-            for i in (0..n).rev() {
-                if i == cur {
-                    continue;
-                }
-                let pp = &mut self.allp[i as usize];
-                if pp.runq_empty() {
-                    self.pidleput(i, now);
-                } else {
-                    pp.status = PStatus::Idle; // given an M by start-the-world
-                }
-            }
-            return;
-        }
-        // 1.26+: idle Ps, lowest id first, are wired to the mark workers the cycle still
-        // needs (`assignWaitingGCWorker`), so the workers start beside the goroutines that
-        // were running instead of in their place; the rest go on the idle list lowest id
-        // first, so `pidleget` hands out the highest.
-        let mut workers = true;
-        for i in 0..n {
+        // Ps with work are given an M by start-the-world. ≤1.25: the idle ones go on the idle
+        // list highest id first, so `pidleget` hands out the lowest. 1.26+: idle Ps, lowest
+        // id first, are first wired to the mark workers the cycle still needs
+        // (`assignWaitingGCWorker`), so the workers start beside the goroutines that were
+        // running instead of in their place; the rest go on the idle list lowest id first,
+        // so `pidleget` hands out the highest.
+        let new_rules = self.rules.procresize_126;
+        let mut workers = new_rules;
+        for k in 0..n {
+            let i = if new_rules { k } else { n - 1 - k };
             if i == cur {
                 continue;
             }
             if !self.allp[i as usize].runq_empty() {
-                self.allp[i as usize].status = PStatus::Idle; // given an M by start-the-world
+                self.allp[i as usize].status = PStatus::Idle; // off the idle list
                 continue;
             }
             if workers {
