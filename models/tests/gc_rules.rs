@@ -725,7 +725,7 @@ fn the_memory_limit_scavenges_eagerly() {
     );
     assert_ne!(text, SPIKE, "bad test");
     // A scavenger slow enough (100 µs per page) that its background pace cannot do it.
-    let sets = ["costs.scavenge_per_page=100us", "meta.duration=3s"];
+    let sets = ["costs.scavenge_per_page=100us", "meta.duration=5s"];
     let r = run(&text, &sets);
     let g = &r.world.gc;
     assert!(
@@ -739,11 +739,24 @@ fn the_memory_limit_scavenges_eagerly() {
         r.summary.gc.final_rss_bytes
     );
     // Without the limit the same run keeps the spike's pages.
-    let r = run(
+    let off = run(
         &text.replace("limit = \"100MiB\"", "limit = \"off\""),
         &sets,
     );
-    assert!(r.summary.gc.final_rss_bytes > 200 * MIB);
+    assert!(off.summary.gc.final_rss_bytes > 200 * MIB);
+    // The allocating goroutine pays for the release: 100 µs per page, so the 1 ms loop runs
+    // that many fewer iterations of 64 KiB than without the limit.
+    let cost = g.scavenge.eager_bytes / 8192 * 100_000;
+    let lost = off.summary.alloc_bytes - r.summary.alloc_bytes;
+    let expect = cost / (1_000_000 + 64 * 20) * (64 << 10);
+    eprintln!(
+        "eager {} B, cost {cost} ns, lost {lost} B, expected ~{expect} B",
+        g.scavenge.eager_bytes
+    );
+    assert!(
+        lost.abs_diff(expect) <= expect / 10,
+        "lost {lost} B, expected ~{expect} B"
+    );
 }
 
 const DEEP: &str = r#"

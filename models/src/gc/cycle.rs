@@ -84,8 +84,10 @@ pub struct Malloc {
     pub assist: Nanos,
     /// Its own CPU beyond the scenario's compute: proportional sweeping
     /// (`deductSweepCredit`) outside mark, allocate-black and the write barrier during mark
-    /// (`costs.mark_alloc_per_object`, `write_barrier_per_pointer`, `write_barrier_contended`).
-    /// Not GC time: the limiter and gctrace count it as mutator time, as the runtime does.
+    /// (`costs.mark_alloc_per_object`, `write_barrier_per_pointer`, `write_barrier_contended`),
+    /// and releasing pages in `allocSpan` (`costs.scavenge_per_page`). Not GC time: gctrace
+    /// counts it as mutator time, as the runtime does; the limiter counts the page releases
+    /// as assist time (`limiterEventScavengeAssist`) and the rest as mutator time.
     pub own: Nanos,
     /// The trigger was reached: the caller runs `gcStart`.
     pub start: bool,
@@ -376,7 +378,8 @@ impl World {
     /// `malg`'s `new(g)`: a g on the heap, kept for ever (see Simplifications).
     pub fn malg_heap(&mut self, now: Nanos) {
         let b = G_STRUCT_BYTES;
-        self.alloc_span_pages(b, now);
+        // Its eager scavenging, if any, is not charged (see the scavenger's Simplifications).
+        let _ = self.alloc_span_pages(b, now);
         self.gc
             .heap
             .hold(b, crate::heap::Scan::dense(G_STRUCT_SCAN));
@@ -415,9 +418,11 @@ impl World {
             .gc
             .heap
             .mallocgc(p, size, count, (scan, ptrs), live, trigger);
-        if a.heap_live > 0 {
-            self.alloc_span_pages(a.heap_live, now);
-        }
+        let scavenge = if a.heap_live > 0 {
+            self.alloc_span_pages(a.heap_live, now)
+        } else {
+            0
+        };
         self.stats.alloc_bytes += a.bytes;
         self.stats.alloc_objects += a.objects;
         match life {
@@ -478,7 +483,7 @@ impl World {
             a.check_trigger && self.gc.phase == GcPhase::Off && self.gc.ctrl.heap_live >= trigger;
         Malloc {
             assist,
-            own,
+            own: own.saturating_add(scavenge),
             start,
             objects: a.objects,
         }

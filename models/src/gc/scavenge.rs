@@ -1,14 +1,22 @@
 //! The scavenger (`mgcscavenge.go`): returns free heap pages to the OS toward two goals set
 //! after every cycle by `gcPaceScavenger` — 95 % of the memory limit for all mapped memory,
 //! and the last cycle's in-use heap grown by the goal ratio plus 10 % for retained heap. The
-//! background scavenger works at 1 % of total CPU (`scavengePercent`); an allocation that
-//! would push mapped memory past the memory limit releases the excess at once (`allocSpan`).
+//! background scavenger works at 1 % of total CPU (`scavengePercent`). An allocation that
+//! would push mapped memory past the memory limit releases the excess at once (`allocSpan`),
+//! unless the GC CPU limiter is on, and pays for it: `costs.scavenge_per_page` per page, on
+//! the allocating G, counted by the limiter as assist time (`limiterEventScavengeAssist`).
 //!
 //! # Simplifications
 //! - The background scavenger is a rate, applied lazily whenever the heap changes or sysmon
 //!   runs, not a goroutine: its 1 % of CPU is not taken from any P, and its PI controller is
 //!   replaced by the steady rate it aims for (`costs.scavenge_per_page` per 8 KiB page).
-//! - Eager scavenging in `allocSpan` costs nothing.
+//! - `allocSpan`'s other eager rule, releasing up to a heap growth's size when retained memory
+//!   passes the GOGC goal, is for fragments too small for the new span. The page heap has no
+//!   fragmentation (`heap::pages`): it grows only once no free page is left, when there is
+//!   nothing to release, so the rule is left out.
+//! - Eager scavenging by `malg`'s allocation of a goroutine's `g` costs the goroutine nothing.
+//! - Eager scavenging is not stopped midway when the limiter turns on (`allocSpan` checks it
+//!   between chunks); it only does not start while the limiter is on.
 
 use crate::heap::sizeclasses::PAGE_SIZE;
 use crate::sim::World;
@@ -34,7 +42,7 @@ pub struct Scavenger {
     pub last_tick: Nanos,
     /// Fractional bytes of background budget carried between ticks.
     carry: u64,
-    /// Bytes released eagerly by allocations at the memory limit.
+    /// Bytes released eagerly by allocations (`releasedEager`).
     pub eager_bytes: u64,
 }
 
@@ -128,20 +136,32 @@ impl World {
             .scavenge(pages.saturating_mul(PAGE_SIZE).min(want));
     }
 
-    /// `mheap.allocSpan` for `bytes` of new spans, with its eager scavenging when mapped memory
-    /// would pass the memory limit; tracks peak RSS.
-    pub fn alloc_span_pages(&mut self, bytes: u64, now: Nanos) {
+    /// `mheap.allocSpan` for `bytes` of new spans, with its eager scavenging; tracks peak RSS.
+    /// Returns the CPU the allocating G spends releasing pages, which the GC CPU limiter
+    /// counts as assist time (`limiterEventScavengeAssist`).
+    pub fn alloc_span_pages(&mut self, bytes: u64, now: Nanos) -> Nanos {
         self.scavenge_tick(now);
         self.gc.heap.pages.alloc_span(bytes);
         let limit = self.gc.ctrl.memory_limit;
+        let mut cpu = 0;
         if limit != i64::MAX && !self.gc.limiter.limiting() {
+            // `mappedReady` plus the span's released part, which it pages in: the model's
+            // mapped-ready figure once the span is taken.
             let over = self.mapped_ready().saturating_sub(limit as u64);
             if over > 0 {
-                let r = self.gc.heap.pages.scavenge(over);
-                self.gc.scavenge.eager_bytes += r;
+                // `pageAlloc.scavenge` works in whole pages.
+                let released = self
+                    .gc
+                    .heap
+                    .pages
+                    .scavenge(over.div_ceil(PAGE_SIZE) * PAGE_SIZE);
+                self.gc.scavenge.eager_bytes += released;
+                cpu = released.div_ceil(PAGE_SIZE) * self.costs.scavenge_per_page.0;
+                self.gc.limiter.add_assist_time(cpu as i64);
             }
         }
         let rss = self.mapped_ready();
         self.gc.peak_rss = self.gc.peak_rss.max(rss);
+        cpu
     }
 }

@@ -262,7 +262,8 @@ pub struct Costs {
     /// not the mutator's), against 0.66 µs at GOMAXPROCS=1: 15 ns more per pointer.
     pub write_barrier_contended: Dur,
     /// Releasing one 8 KiB page to the OS (`sysUnused`: `madvise`), which sets how fast the
-    /// background scavenger's 1 % of CPU returns memory.
+    /// background scavenger's 1 % of CPU returns memory, and what an allocation pays for the
+    /// pages it releases at the memory limit (`allocSpan`).
     pub scavenge_per_page: Dur,
     /// `copystack`: copying 1 KiB of a goroutine's stack to its new, doubled stack (memmove
     /// plus adjusting the pointers into it).
