@@ -39,7 +39,13 @@
 //!   outside it, pointer-free and pointerful alike. Go's own cost per 128 B object during
 //!   gcsteady's steady marks differs by collector and by whether the heap grows into pages
 //!   it never used (Green Tea 59 ns fresh, 49 reused; classic 27 and 49): the model's one
-//!   price (41 ns there) cannot follow; see `CYCLE_MISSES` in the tests.
+//!   price (41 ns there) cannot follow; see `CYCLE_MISSES` in the tests. The runtime reason:
+//!   never-used memory needs no zeroing (`span.needzero == 0`, so `mallocgc` skips
+//!   `memclrNoHeapPointers`), and gcsteady never writes its garbage, so under the classic
+//!   collector its fresh pages are never touched at all; Green Tea writes each small-object
+//!   span's inline mark bits at the span's end when the span is set up
+//!   (`initInlineMarkBits`), a page fault per fresh span. Neither zeroing nor first-touch
+//!   faults are priced: the scenarios' own costs include them on average.
 //! - In the unpaced pointerful GOGC=25 gcsteady runs Go stays ~55 cycles (P=2) in a stable
 //!   regime, until the GC CPU limiter's bucket (assist time plus 25 % of the mark's wall time,
 //!   less mutator time) fills; then assists switch off and cycles grow long and large. The
