@@ -457,7 +457,9 @@ fn sweeping_is_paced_and_falls_to_the_mutator_without_a_spare_p() {
         s2.pages_by_background
     );
     // Turning the sweep costs off speeds the single-P churn up: it allocates more in the
-    // same 4 s. (Not more cycles: at P=1 they end at sysmon's preemptions, every 20 ms.)
+    // same 4 s. (Not more cycles: at P=1 they end at sysmon's preemptions, every 20 ms.) Each
+    // 128 B object's sweeping share (400 ns per freed 8 KiB page: 6 ns) is about a tenth of
+    // its cost (24 ns of the loop's compute, 9 ns clearing, more during mark).
     let free = run(
         &text,
         &[
@@ -468,7 +470,7 @@ fn sweeping_is_paced_and_falls_to_the_mutator_without_a_spare_p() {
     );
     assert!(one.summary.gc.sweep_mutator_ns > 0 && free.summary.gc.sweep_mutator_ns == 0);
     assert!(
-        free.summary.alloc_bytes as f64 > 1.1 * one.summary.alloc_bytes as f64,
+        free.summary.alloc_bytes as f64 > 1.05 * one.summary.alloc_bytes as f64,
         "free sweeping: {} bytes allocated, paid sweeping: {}",
         free.summary.alloc_bytes,
         one.summary.alloc_bytes

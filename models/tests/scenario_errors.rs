@@ -232,7 +232,8 @@ program = [{ op = "compute", time = "10us" }]
                 count: Dist::Uniform { min: 1, max: 4 },
                 lifetime: Lifetime::Forever,
                 scan: 0.5,
-                pointers: 1.0
+                pointers: 1.0,
+                written: true
             }
         )
     );

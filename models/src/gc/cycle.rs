@@ -34,18 +34,21 @@
 //!   program stores. Each pointer word of an object allocated during mark also costs
 //!   `costs.write_barrier_per_pointer` (its one initialising store goes through the write
 //!   barrier), plus `costs.write_barrier_contended` while a worker marks on another P; other
-//!   cache interference between marking and the mutator is not modelled. A Go 1.27 execution
-//!   trace of gcsteady (2 vCPUs) shows the mutator allocating 0.5–0.6× as fast during mark as
-//!   outside it, pointer-free and pointerful alike. Go's own cost per 128 B object during
-//!   gcsteady's steady marks differs by collector and by whether the heap grows into pages
-//!   it never used (Green Tea 59 ns fresh, 49 reused; classic 27 and 49): the model's one
-//!   price (41 ns there) cannot follow; see `CYCLE_MISSES` in the tests. The runtime reason:
-//!   never-used memory needs no zeroing (`span.needzero == 0`, so `mallocgc` skips
-//!   `memclrNoHeapPointers`), and gcsteady never writes its garbage, so under the classic
-//!   collector its fresh pages are never touched at all; Green Tea writes each small-object
-//!   span's inline mark bits at the span's end when the span is set up
-//!   (`initInlineMarkBits`), a page fault per fresh span. Neither zeroing nor first-touch
-//!   faults are priced: the scenarios' own costs include them on average.
+//!   cache interference between marking and the mutator is not modelled beyond
+//!   `costs.mark_zero_per_kib`. A Go 1.27 execution trace of gcsteady (2 vCPUs) shows the
+//!   mutator allocating 0.5–0.6× as fast during mark as outside it, pointer-free and
+//!   pointerful alike.
+//! - Filling memory is priced where Go pays for it (`touch_cpu`): `mallocgc` clears objects
+//!   whose span reuses memory (`span.needzero` → `memclrNoHeapPointers`,
+//!   `costs.zero_per_kib`, plus `mark_zero_per_kib` during mark); memory the heap grows into
+//!   is known zero. The first touch of a never-used or released OS page is a fault
+//!   (`costs.page_fault`): by the span's setup where it writes heap bits or Green Tea's inline
+//!   mark bits at its end (`initHeapBits`, `initInlineMarkBits`), by clearing, or by the
+//!   program (`alloc`'s `written`). A new span's faults are charged whole at its refill, to
+//!   the allocation that took it, whichever allocation later writes the span's other objects.
+//!   gcsteady's 128 B garbage is never written, so during mark it costs 27 ns per object in
+//!   never-used memory under classic (Go 26–31), 50 ns under Green Tea (Go 58–61), and
+//!   49 ns in reused memory (Go 49–50; classic at GOMAXPROCS=1 63).
 //! - In the unpaced pointerful GOGC=25 gcsteady runs Go stays ~55 cycles (P=2) in a stable
 //!   regime, until the GC CPU limiter's bucket (assist time plus 25 % of the mark's wall time,
 //!   less mutator time) fills; then assists switch off and cycles grow long and large. The
@@ -385,7 +388,8 @@ impl World {
     pub fn malg_heap(&mut self, now: Nanos) {
         let b = G_STRUCT_BYTES;
         // Its eager scavenging, if any, is not charged (see the scavenger's Simplifications).
-        let _ = self.alloc_span_pages(b, now);
+        self.gc.heap.pages.alloc_span(b);
+        let _ = self.alloc_span_scavenge(now);
         self.gc
             .heap
             .hold(b, crate::heap::Scan::dense(G_STRUCT_SCAN));
@@ -406,7 +410,7 @@ impl World {
         g: GId,
         size: u64,
         count: u64,
-        (scan, ptrs): (f64, f64),
+        (scan, ptrs, written): (f64, f64, bool),
         life: Hold,
         now: Nanos,
     ) -> Malloc {
@@ -425,10 +429,11 @@ impl World {
             .heap
             .mallocgc(p, size, count, (scan, ptrs), live, trigger);
         let scavenge = if a.heap_live > 0 {
-            self.alloc_span_pages(a.heap_live, now)
+            self.alloc_span_scavenge(now)
         } else {
             0
         };
+        let touch = self.touch_cpu(&a, written);
         self.stats.alloc_bytes += a.bytes;
         self.stats.alloc_objects += a.objects;
         match life {
@@ -489,10 +494,32 @@ impl World {
             a.check_trigger && self.gc.phase == GcPhase::Off && self.gc.ctrl.heap_live >= trigger;
         Malloc {
             assist,
-            own: own.saturating_add(scavenge),
+            own: own.saturating_add(scavenge).saturating_add(touch),
             start,
             objects: a.objects,
         }
+    }
+
+    /// What filling new memory costs the allocating G (`mallocgc`): clearing objects whose
+    /// span reuses memory (`memclrNoHeapPointers`, `costs.zero_per_kib`), and a page fault
+    /// (`costs.page_fault`) for each OS page touched for the first time: released pages when
+    /// they are cleared, never-used pages where the span's setup writes its metadata, and all
+    /// of them when the program writes its objects (`written`).
+    fn touch_cpu(&self, a: &crate::heap::Malloc, written: bool) -> Nanos {
+        let first = if written {
+            a.fresh_pages
+        } else {
+            a.setup_pages
+        };
+        let faults = first + a.released_pages;
+        let mut per_kib = self.costs.zero_per_kib.0;
+        if self.gc.phase == GcPhase::Mark {
+            per_kib += self.costs.mark_zero_per_kib.0;
+        }
+        let zero = a.zeroed.saturating_mul(per_kib) / 1024;
+        faults
+            .saturating_mul(self.costs.page_fault.0)
+            .saturating_add(zero)
     }
 
     /// `deductAssistCredit`, which `mallocgc` runs before each object: during mark a G

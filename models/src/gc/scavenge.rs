@@ -136,12 +136,13 @@ impl World {
             .scavenge(pages.saturating_mul(PAGE_SIZE).min(want));
     }
 
-    /// `mheap.allocSpan` for `bytes` of new spans, with its eager scavenging; tracks peak RSS.
+    /// The rest of `mheap.allocSpan` once new spans have taken their pages (`Heap::mallocgc`
+    /// or [`PageHeap::alloc_span`](crate::heap::pages::PageHeap::alloc_span)): the background
+    /// scavenger catches up, then eager scavenging at the memory limit; tracks peak RSS.
     /// Returns the CPU the allocating G spends releasing pages, which the GC CPU limiter
     /// counts as assist time (`limiterEventScavengeAssist`).
-    pub fn alloc_span_pages(&mut self, bytes: u64, now: Nanos) -> Nanos {
+    pub fn alloc_span_scavenge(&mut self, now: Nanos) -> Nanos {
         self.scavenge_tick(now);
-        self.gc.heap.pages.alloc_span(bytes);
         let limit = self.gc.ctrl.memory_limit;
         let mut cpu = 0;
         if limit != i64::MAX && !self.gc.limiter.limiting() {

@@ -20,6 +20,7 @@
 pub mod pages;
 pub mod sizeclasses;
 
+use pages::OS_PAGE_SIZE;
 use sim_core::Nanos;
 use sizeclasses::{MAX_SMALL_SIZE, PAGE_SIZE, SpanLayout, class_info, size_to_class, span_nelems};
 
@@ -93,6 +94,17 @@ pub struct Malloc {
     pub check_trigger: bool,
     /// Objects allocated (fewer than asked when the trigger was reached part-way).
     pub objects: u64,
+    /// Bytes of objects that `mallocgc` clears because their span reuses memory
+    /// (`span.needzero` → `memclrNoHeapPointers`).
+    pub zeroed: u64,
+    /// OS pages of new spans that had never been used (heap growth): they fault in where
+    /// something first writes them.
+    pub fresh_pages: u64,
+    /// Of those, the pages the span's setup writes: the last page of a span that keeps its
+    /// heap bits or inline mark bits at its end (`initHeapBits`, `initInlineMarkBits`).
+    pub setup_pages: u64,
+    /// OS pages of new spans the scavenger had released: clearing them faults them back in.
+    pub released_pages: u64,
 }
 
 /// Objects that die at a known time: (when, seq, bytes, scannable bytes, pointer bytes).
@@ -104,8 +116,13 @@ pub struct Heap {
     /// Per P, per span class (size class × 2 + noscan): object slots left in the span the
     /// mcache holds.
     pub mcache: Vec<[u32; NUM_SPAN_CLASSES]>,
+    /// Per P, per span class: the span the mcache holds reuses memory (`span.needzero`).
+    needzero: Vec<[bool; NUM_SPAN_CLASSES]>,
     /// Objects per span of each span class (`mspan.nelems`).
     nelems: [u32; NUM_SPAN_CLASSES],
+    /// Span classes whose setup writes metadata at the span's end (those that reserve room
+    /// there: heap bits, inline mark bits).
+    setup_writes: [bool; NUM_SPAN_CLASSES],
     /// Per P: `mcache.tinyoffset`, bytes used in the current tiny block (`MAX_TINY_SIZE`: no
     /// block, `mcache.tiny == 0`).
     tiny_offset: Vec<u64>,
@@ -127,12 +144,18 @@ pub struct Heap {
 impl Heap {
     pub fn new(procs: usize, layout: SpanLayout) -> Self {
         let mut nelems = [0; NUM_SPAN_CLASSES];
+        let mut setup_writes = [false; NUM_SPAN_CLASSES];
         for (spc, n) in nelems.iter_mut().enumerate() {
-            *n = span_nelems(spc >> 1, spc & 1 == 1, layout) as u32;
+            let noscan = spc & 1 == 1;
+            *n = span_nelems(spc >> 1, noscan, layout) as u32;
+            let no_reserve = span_nelems(spc >> 1, noscan, SpanLayout::default()) as u32;
+            setup_writes[spc] = *n < no_reserve;
         }
         Heap {
             mcache: vec![[0; NUM_SPAN_CLASSES]; procs],
+            needzero: vec![[false; NUM_SPAN_CLASSES]; procs],
             nelems,
+            setup_writes,
             tiny_offset: vec![MAX_TINY_SIZE; procs],
             live_bytes: 0,
             live_scan: Scan::default(),
@@ -148,6 +171,7 @@ impl Heap {
     /// GOMAXPROCS changed: one mcache per P.
     pub fn resize(&mut self, procs: usize) {
         self.mcache.resize(procs, [0; NUM_SPAN_CLASSES]);
+        self.needzero.resize(procs, [false; NUM_SPAN_CLASSES]);
         self.tiny_offset.resize(procs, MAX_TINY_SIZE);
     }
 
@@ -193,6 +217,12 @@ impl Heap {
             m.bytes = bytes.saturating_mul(n);
             m.heap_live = m.bytes;
             m.check_trigger = true;
+            // `allocLarge`: no metadata in the span (its type is `span.largeType`); what was
+            // used before is cleared.
+            let sp = self.pages.alloc_span(m.bytes);
+            m.zeroed = sp.free + sp.released;
+            m.fresh_pages = sp.grown.div_ceil(OS_PAGE_SIZE);
+            m.released_pages = sp.released.div_ceil(OS_PAGE_SIZE);
         } else if scan_frac <= 0.0 && size < MAX_TINY_SIZE {
             m = self.malloc_tiny(p, size, count, heap_live, trigger);
         } else {
@@ -224,27 +254,37 @@ impl Heap {
         let mut m = Malloc::default();
         let (osz, span, _) = class_info(spc >> 1);
         let nelems = self.nelems[spc];
-        let slots = &mut self.mcache[p][spc];
         let mut need = count;
         while need > 0 {
             let mut refilled = false;
-            if *slots == 0 {
+            if self.mcache[p][spc] == 0 {
                 // `refill`: a fresh span; heapLive counts all its pages now
                 // (`npages*pageSize - usedBytes`), reserve and waste included.
-                *slots = nelems;
+                self.mcache[p][spc] = nelems;
                 m.heap_live += span;
                 m.check_trigger = true;
                 refilled = true;
+                let sp = self.pages.alloc_span(span);
+                self.needzero[p][spc] = sp.needzero();
+                m.fresh_pages += sp.grown.div_ceil(OS_PAGE_SIZE);
+                m.released_pages += sp.released.div_ceil(OS_PAGE_SIZE);
+                if sp.grown > 0 && self.setup_writes[spc] {
+                    // Free pages are taken first, so the span's last page is a grown one.
+                    m.setup_pages += 1;
+                }
             }
-            if refilled && heap_live + m.heap_live >= trigger {
-                // This object's mallocgc starts a cycle.
-                *slots -= 1;
-                need -= 1;
-                break;
-            }
-            let take = need.min(*slots as u64);
+            // This object's mallocgc starts a cycle: it is the batch's last.
+            let stop = refilled && heap_live + m.heap_live >= trigger;
+            let slots = &mut self.mcache[p][spc];
+            let take = if stop { 1 } else { need.min(*slots as u64) };
             *slots -= take as u32;
             need -= take;
+            if self.needzero[p][spc] {
+                m.zeroed += take * osz;
+            }
+            if stop {
+                break;
+            }
         }
         m.objects = count - need;
         m.bytes = osz.saturating_mul(m.objects);
@@ -345,6 +385,49 @@ impl Heap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `span.needzero`: memory the heap grows into is not cleared and faults in only where
+    /// written (Green Tea's span setup writes the last page of a 128 B span, classic's
+    /// writes nothing there); reused pages are cleared object by object; released ones are
+    /// cleared and fault in again.
+    #[test]
+    fn new_memory_is_not_cleared_and_reused_memory_is() {
+        let classic = SpanLayout {
+            heap_bits_in_span: true,
+            inline_mark_bits: false,
+        };
+        let greentea = SpanLayout {
+            inline_mark_bits: true,
+            ..classic
+        };
+        let noscan = (0.0, 1.0);
+        let mut c = Heap::new(1, classic);
+        let m = c.mallocgc(0, 128, 10, noscan, 0, u64::MAX);
+        assert_eq!((m.zeroed, m.fresh_pages, m.setup_pages), (0, 2, 0));
+        let mut g = Heap::new(1, greentea);
+        let m = g.mallocgc(0, 128, 10, noscan, 0, u64::MAX);
+        assert_eq!((m.zeroed, m.fresh_pages, m.setup_pages), (0, 2, 1));
+        // Classic pointerful 128 B spans keep their heap bits at the end too.
+        let m = c.mallocgc(0, 128, 1, (1.0, 1.0), 0, u64::MAX);
+        assert_eq!(m.setup_pages, 1);
+        // Two spans' pages come back free, one of them released: the next spans reuse them.
+        c.pages.free_span(2 * PAGE_SIZE);
+        c.pages.scavenge(PAGE_SIZE);
+        c.flush_mcaches();
+        let m = c.mallocgc(0, 128, 64 + 10, noscan, 0, u64::MAX);
+        assert_eq!(
+            m.zeroed,
+            74 * 128,
+            "every object of a reused span is cleared"
+        );
+        assert_eq!((m.fresh_pages, m.released_pages), (0, 2));
+        // A large object across free and grown pages: only the used part is cleared.
+        let mut l = Heap::new(1, classic);
+        l.pages.alloc_span(3 * PAGE_SIZE);
+        l.pages.free_span(3 * PAGE_SIZE);
+        let m = l.mallocgc(0, 5 * PAGE_SIZE, 1, noscan, 0, u64::MAX);
+        assert_eq!((m.zeroed, m.fresh_pages), (3 * PAGE_SIZE, 4));
+    }
 
     #[test]
     fn a_refill_counts_the_whole_span_in_heap_live() {

@@ -10,6 +10,27 @@
 //! - Arenas are not modelled: the heap grows page by page, and mapped memory never shrinks
 //!   (as in the runtime, released pages stay mapped).
 
+/// `physPageSize` on Linux amd64/arm64: the unit the kernel faults in on first touch.
+pub const OS_PAGE_SIZE: u64 = 4096;
+
+/// Where a new span's pages came from (`mheap.allocSpan`), which decides what filling it
+/// costs: free pages were used before and must be cleared (`span.needzero`); released ones
+/// also fault back in when first touched; grown ones are known zero (above the arena's
+/// `zeroedBase`) and fault in only where something writes them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpanPages {
+    pub free: u64,
+    pub released: u64,
+    pub grown: u64,
+}
+
+impl SpanPages {
+    /// `mheap.allocNeedsZero`: a span needs zeroing if any of it was used before.
+    pub fn needzero(&self) -> bool {
+        self.free + self.released > 0
+    }
+}
+
 /// Bytes in each page state.
 #[derive(Clone, Debug, Default)]
 pub struct PageHeap {
@@ -25,17 +46,20 @@ pub struct PageHeap {
 }
 
 impl PageHeap {
-    /// `mheap.allocSpan`: `bytes` of pages for new spans, from free pages first, then released
-    /// ones (`sysUsed`), then by growing the heap (`sysMap`). Returns the bytes taken from
-    /// released pages.
-    pub fn alloc_span(&mut self, bytes: u64) -> u64 {
-        let from_free = bytes.min(self.free);
-        self.free -= from_free;
-        let from_released = (bytes - from_free).min(self.released);
-        self.released -= from_released;
-        self.reused_released += from_released;
+    /// `mheap.allocSpan`: `bytes` of pages for a new span, from free pages first, then
+    /// released ones (`sysUsed`), then by growing the heap (`sysMap`).
+    pub fn alloc_span(&mut self, bytes: u64) -> SpanPages {
+        let free = bytes.min(self.free);
+        self.free -= free;
+        let released = (bytes - free).min(self.released);
+        self.released -= released;
+        self.reused_released += released;
         self.in_use += bytes;
-        from_released
+        SpanPages {
+            free,
+            released,
+            grown: bytes - free - released,
+        }
     }
 
     /// `mheap.freeSpan`: swept spans with no live object go back to the free pages.
@@ -72,14 +96,17 @@ mod tests {
     #[test]
     fn pages_move_between_states_and_are_conserved() {
         let mut h = PageHeap::default();
-        assert_eq!(h.alloc_span(100), 0);
+        let fresh = h.alloc_span(100);
+        assert_eq!((fresh.grown, fresh.needzero()), (100, false));
         h.free_span(60);
         assert_eq!((h.in_use, h.free, h.released), (40, 60, 0));
         assert_eq!(h.scavenge(50), 50);
         assert_eq!(h.scavenge(50), 10, "only free pages can be released");
         // Free pages are used first, then released ones, then the heap grows.
         h.free_span(40);
-        assert_eq!(h.alloc_span(100), 60);
+        let sp = h.alloc_span(100);
+        assert_eq!((sp.free, sp.released, sp.grown), (40, 60, 0));
+        assert!(sp.needzero());
         assert_eq!((h.in_use, h.free, h.released), (100, 0, 0));
         h.alloc_span(10);
         assert_eq!(h.mapped(), 110);

@@ -238,15 +238,15 @@ pub struct Costs {
     /// Sweeping one page of a span whose objects are all dead, on top of `sweep_per_page`:
     /// `mheap.freeSpan` (the heap lock, the page allocator's bitmap and summaries). The same
     /// intervals' allocation costs 32.5 ns per 128 B object with these frees folded in;
-    /// 390 ns per page is 6 ns per object on top of gcsteady's 25 ns `alloc_cost`, and a
-    /// spare P (bgsweep) sweeping them makes GOMAXPROCS=2 faster than 1 by more than the GC
-    /// CPU, as in Go.
+    /// 390 ns per page is 6 ns of that per object, and a spare P (bgsweep) sweeping them
+    /// makes GOMAXPROCS=2 faster than 1 by more than the GC CPU, as in Go.
     pub sweep_free_per_page: Dur,
     /// Extra mutator CPU per object allocated during the mark phase: `mallocgc`'s
     /// `gcmarknewobject` (allocate-black: an atomic mark-bit set and `bytesMarked`) and the
     /// buffered write barrier on the store that publishes the new pointer (`wbBufFlush1`
-    /// shades both the old and the new value). From gcsteady's published pointer-free
-    /// GOMAXPROCS=2 rows: 43 ns per 128 B object during mark against 27 ns outside it.
+    /// shades both the old and the new value). From gcsteady's classic rows, where 128 B
+    /// objects into never-used memory cost nothing else: 26-31 ns each during mark against
+    /// 15 ns between cycles.
     pub mark_alloc_per_object: Dur,
     /// Extra mutator CPU per pointer word of an object allocated during the mark phase: the
     /// hybrid write barrier (`gcWriteBarrier` into the P's `wbBuf`, then `wbBufFlush1` finding
@@ -265,6 +265,23 @@ pub struct Costs {
     /// background scavenger's 1 % of CPU returns memory, and what an allocation pays for the
     /// pages it releases at the memory limit (`allocSpan`).
     pub scavenge_per_page: Dur,
+    /// `memclrNoHeapPointers` of 1 KiB: `mallocgc` clears each object whose span reuses memory
+    /// (`span.needzero`); memory the heap has just grown into is known zero and is not cleared.
+    /// From gcsteady between GC cycles (classic, GOMAXPROCS=2): 128 B objects cost 24 ns
+    /// where the heap reuses memory against 15 ns where it grows into never-used pages.
+    pub zero_per_kib: Dur,
+    /// What that clearing costs more per KiB during mark, while marking's cache misses compete
+    /// for the memory system (a worker on another P, or the fractional worker evicting the
+    /// mutator's cache lines between its slices). From gcsteady's marks, Green Tea and
+    /// classic: 49 ns per 128 B object in reused memory, 13 ns above what allocation,
+    /// `mark_alloc_per_object` and `zero_per_kib` explain.
+    pub mark_zero_per_kib: Dur,
+    /// The first touch of an OS page (4 KiB) the process never used, or one the scavenger
+    /// released: a minor fault, the kernel zeroing the page. From gcsteady between GC cycles
+    /// (GOMAXPROCS=2): Green Tea, which writes each new 8 KiB span's inline mark bits on its
+    /// last page, allocates 128 B objects into never-used memory at 39 ns each against
+    /// classic's 15 ns, which touches nothing there: 24 ns × 64 objects per fault.
+    pub page_fault: Dur,
     /// `copystack`: copying 1 KiB of a goroutine's stack to its new, doubled stack (memmove
     /// plus adjusting the pointers into it).
     pub stack_copy_per_kib: Dur,
@@ -296,10 +313,13 @@ impl Default for Costs {
             mark_per_kib_classic: D(2_090),
             sweep_per_page: D(10),
             sweep_free_per_page: D(390),
-            mark_alloc_per_object: D(16),
+            mark_alloc_per_object: D(12),
             write_barrier_per_pointer: D(10),
             write_barrier_contended: D(15),
             scavenge_per_page: D(1_000),
+            zero_per_kib: D(72),
+            mark_zero_per_kib: D(104),
+            page_fault: D(1_500),
             stack_copy_per_kib: D(150),
             gc_stw_work: D(15_000),
         }
@@ -592,6 +612,11 @@ pub enum Op {
         /// `pointers = 0.333`.
         #[serde(default = "default_pointers")]
         pointers: f64,
+        /// The program writes the objects (default). `false` for memory it allocates and
+        /// never touches: where the heap grows into never-used pages, those pages then never
+        /// fault in (`costs.page_fault`).
+        #[serde(default = "default_true")]
+        written: bool,
     },
     /// `sync.Pool.Get` of an object of at least `size` bytes: a pooled object is reused (no
     /// allocation); an empty pool, or a pooled object smaller than `size` (which the caller

@@ -177,6 +177,7 @@ fn ops(list: &[Op], path: &str, n: &Names, limits: &Limits, depth: usize) -> Che
                 lifetime,
                 scan,
                 pointers,
+                written: _,
             } => {
                 size_scan(size, *scan, &p)?;
                 fraction(*pointers, &p, "pointers")?;
@@ -422,6 +423,9 @@ pub fn validate(s: &Scenario) -> Check {
         ("write_barrier_per_pointer", c.write_barrier_per_pointer),
         ("write_barrier_contended", c.write_barrier_contended),
         ("scavenge_per_page", c.scavenge_per_page),
+        ("zero_per_kib", c.zero_per_kib),
+        ("mark_zero_per_kib", c.mark_zero_per_kib),
+        ("page_fault", c.page_fault),
         ("stack_copy_per_kib", c.stack_copy_per_kib),
         ("gc_stw_work", c.gc_stw_work),
     ] {

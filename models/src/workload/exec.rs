@@ -16,8 +16,8 @@ enum Action {
     Next,
     /// A multi-step instruction (an allocation that assisted) is complete.
     Done,
-    /// (size, count, scannable fraction, pointer fraction of that, lifetime).
-    Alloc(u64, u64, f64, f64, Hold),
+    /// (size, count, scannable fraction, pointer fraction of that, written, lifetime).
+    Alloc(u64, u64, f64, f64, bool, Hold),
     /// `sync.Pool.Get` (pool, size, scan) and `Put` (pool, max size).
     PoolGet(u32, u64, f64),
     PoolPut(u32, u64),
@@ -129,6 +129,7 @@ impl World {
                 life,
                 scan,
                 ptrs,
+                written,
             } => {
                 if started {
                     // The assist (or the GC start) this allocation caused is over.
@@ -155,7 +156,7 @@ impl World {
                 };
                 let (scan, ptrs) = (*scan, *ptrs);
                 self.gs[g as usize].op_alloc = (sz, d);
-                Action::Alloc(sz, n, scan, ptrs, hold)
+                Action::Alloc(sz, n, scan, ptrs, *written, hold)
             }
             Instr::PoolGet { pool, size, scan } => {
                 if started {
@@ -236,7 +237,7 @@ impl World {
                 // A pool miss allocates like `alloc` with lifetime "goroutine".
                 Action::PoolGet(pool, size, scan) => match self.pool_get(g, pool, size, scan) {
                     true => Action::Advance,
-                    false => Action::Alloc(size, 1, scan, 1.0, Hold::Goroutine),
+                    false => Action::Alloc(size, 1, scan, 1.0, true, Hold::Goroutine),
                 },
                 a => a,
             };
@@ -295,12 +296,12 @@ impl World {
                         self.alloc_next(g);
                     }
                 },
-                Action::Alloc(size, n, scan, ptrs, hold) => {
+                Action::Alloc(size, n, scan, ptrs, written, hold) => {
                     let hold = match hold {
                         Hold::Until(d) => Hold::Until(now.saturating_add(d)),
                         h => h,
                     };
-                    let a = self.mallocgc(g, size, n, (scan, ptrs), hold, now);
+                    let a = self.mallocgc(g, size, n, (scan, ptrs, written), hold, now);
                     let (assist, start, done) = (a.assist, a.start, a.objects);
                     // The G's own allocation CPU runs once what this batch caused (an assist,
                     // a park on the assist queue, a GC start or mark termination) is over.

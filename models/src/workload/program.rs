@@ -31,6 +31,8 @@ pub enum Instr {
         scan: f64,
         /// Pointer words among the scannable bytes (a fraction).
         ptrs: f64,
+        /// The program writes the objects (first touches fault in never-used pages).
+        written: bool,
     },
     Syscall {
         time: Sampler,
@@ -173,6 +175,7 @@ pub fn compile(
                 lifetime,
                 scan,
                 pointers,
+                written,
             } => Instr::Alloc {
                 size: Sampler::new(size, |b| b.0),
                 count: Sampler::new(count, |c| *c),
@@ -184,6 +187,7 @@ pub fn compile(
                 },
                 scan: *scan,
                 ptrs: *pointers,
+                written: *written,
             },
             Op::Syscall { time, timed } => Instr::Syscall {
                 time: durs(time),
